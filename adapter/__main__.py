@@ -1,0 +1,30 @@
+"""`python -m adapter`: load settings, configure logging, serve until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import structlog
+from aiohttp import web
+
+from adapter.app import create_app
+from adapter.logs import configure_logging
+from adapter.settings import Settings
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    structlog.get_logger("adapter").info(
+        "starting", host=settings.host, port=settings.port, synapse_url=settings.synapse_url
+    )
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log=None,  # our middleware writes the access log, through structlog
+        shutdown_timeout=settings.shutdown_timeout_s,
+        print=None,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""The error tree: every failure the service can answer with, and its HTTP status.
+
+    AdapterError                     any answer that is not a success; carries `status` and `msg`
+    ├── BadRequest            400    bad id, access id, query or body; Synapse's own 400
+    ├── Unauthorized          401    bad or unsupported credentials (adds WWW-Authenticate)
+    ├── Forbidden             403    no permission, missing scope, unmet access requirement
+    ├── NotFound              404    no such object, in trash, unknown path
+    ├── MethodNotAllowed      405    a route that exists, with another method
+    ├── PayloadTooLarge       413    body or bulk request over its limit
+    └── UpstreamError                Synapse could not give a usable answer
+        ├── BadGateway        502    Synapse 5xx, malformed answer, connection error
+        ├── ServiceUnavailable 503   Synapse throttling or maintenance outlasting the retries
+        └── GatewayTimeout    504    Synapse did not answer in time
+
+Handlers and the resolver raise these; one middleware turns them into the DRS `Error` body,
+whose `status_code` always equals the HTTP status.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class AdapterError(Exception):
+    """Base of the tree: an answer with a status and a message safe to show the caller."""
+
+    status: ClassVar[int] = 500
+
+    def __init__(self, msg: str) -> None:
+        super().__init__(msg)
+        self.msg = msg
+
+    def headers(self) -> dict[str, str]:
+        """Extra response headers this error asks for."""
+        return {}
+
+
+class BadRequest(AdapterError):
+    status = 400
+
+
+class Unauthorized(AdapterError):
+    status = 401
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="Synapse DRS adapter"'}
+
+
+class Forbidden(AdapterError):
+    status = 403
+
+
+class NotFound(AdapterError):
+    status = 404
+
+
+class MethodNotAllowed(AdapterError):
+    status = 405
+
+    def __init__(self, msg: str, allowed: frozenset[str]) -> None:
+        super().__init__(msg)
+        self.allowed = allowed
+
+    def headers(self) -> dict[str, str]:
+        return {"Allow": ", ".join(sorted(self.allowed))}
+
+
+class PayloadTooLarge(AdapterError):
+    status = 413
+
+
+class UpstreamError(AdapterError):
+    status = 502
+
+
+class BadGateway(UpstreamError):
+    status = 502
+
+
+class ServiceUnavailable(UpstreamError):
+    status = 503
+
+    def __init__(self, msg: str, retry_after_s: int = 5) -> None:
+        super().__init__(msg)
+        self.retry_after_s = retry_after_s
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
+
+
+class GatewayTimeout(UpstreamError):
+    status = 504
+
+
+_PASSED_THROUGH: dict[int, type[AdapterError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+}
+
+
+def from_synapse(status: int, reason: str | None) -> AdapterError:
+    """Map a Synapse error answer to the error the DRS caller sees (behaviour.md §7)."""
+    if status in _PASSED_THROUGH:
+        return _PASSED_THROUGH[status](reason or f"Synapse answered {status}")
+    if status == 429:
+        return ServiceUnavailable(f"Synapse is throttling requests: {reason or 'try again later'}")
+    if status == 503:
+        return ServiceUnavailable(f"Synapse is unavailable: {reason or 'try again later'}")
+    if status == 504:
+        return GatewayTimeout("Synapse did not answer in time")
+    return BadGateway(f"Synapse answered with an unexpected status {status}")

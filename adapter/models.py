@@ -1,0 +1,89 @@
+"""The DRS 1.5 wire models the service sends (shapes from the official OpenAPI document)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class WireModel(BaseModel):
+    """Base of every response model: optional fields without a value are left out, never null."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class Error(WireModel):
+    msg: str
+    status_code: int
+
+
+class Checksum(WireModel):
+    checksum: str
+    type: str
+
+
+class AccessMethod(WireModel):
+    type: Literal["https", "s3", "gs", "ftp", "gsiftp", "globus", "htsget", "file"]
+    access_id: str
+
+
+class AccessURL(WireModel):
+    url: str
+    headers: list[str] | None = None
+
+
+class ContentsObject(WireModel):
+    name: str
+    id: str | None = None
+    drs_uri: list[str] | None = None
+
+
+class DrsObject(WireModel):
+    id: str
+    name: str | None = None
+    self_uri: str
+    size: int
+    created_time: str
+    updated_time: str | None = None
+    version: str | None = None
+    mime_type: str | None = None
+    checksums: list[Checksum]
+    access_methods: list[AccessMethod] | None = None
+    contents: list[ContentsObject] | None = None
+    description: str | None = None
+    aliases: list[str] | None = None
+
+
+class ServiceType(WireModel):
+    group: str
+    artifact: str
+    version: str
+
+
+class Organization(WireModel):
+    name: str
+    url: str
+
+
+class DrsServiceFlavour(WireModel):
+    maxBulkRequestLength: int
+
+
+class ServiceInfo(WireModel):
+    id: str
+    name: str
+    type: ServiceType
+    description: str
+    organization: Organization
+    contactUrl: str
+    documentationUrl: str
+    createdAt: str
+    updatedAt: str
+    environment: str
+    version: str
+    maxBulkRequestLength: int  # deprecated at the root, still required by 1.5
+    drs: DrsServiceFlavour

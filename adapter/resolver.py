@@ -1,0 +1,159 @@
+"""Synapse -> DRS translation: DrsObjects, bundles and AccessURLs from Synapse answers."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from adapter.errors import BadGateway, BadRequest, Forbidden
+from adapter.ids import (
+    EntityAccessId,
+    EntityVersion,
+    FileHandleRef,
+    HandleAccessId,
+    ObjectId,
+    parse_object_id,
+)
+from adapter.models import AccessMethod, AccessURL, Checksum, ContentsObject, DrsObject
+from adapter.synapse.client import SynapseClient
+from adapter.synapse.models import DATASET, FILE_ENTITY, Entity, FileHandle
+
+EMPTY_MD5 = hashlib.md5(b"", usedforsecurity=False).hexdigest()
+
+MSG_UNSUPPORTED = "Only FileEntity, Datasets, and File Handle IDs are supported."
+MSG_NESTED_BUNDLE = "Nesting of bundle is not supported."
+MSG_NO_DOWNLOAD = (
+    "You lack DOWNLOAD access to the requested entity. Synapse shows a file's size and "
+    "checksum only to callers who may download it."
+)
+MSG_NO_CHECKSUM = "Synapse has no size or md5 for this file, and DRS requires both."
+
+
+def drs_uri(host: str, object_id: str) -> str:
+    return f"drs://{host}/{object_id}"
+
+
+def blob_from_entity(
+    entity: Entity, handle: FileHandle, object_id: EntityVersion, host: str
+) -> DrsObject:
+    """A FileEntity version and its data file handle as a DRS blob (behaviour.md §4)."""
+    access_id = EntityAccessId(object_id, int(handle.id))
+    return DrsObject(
+        id=str(object_id),
+        name=entity.name,
+        self_uri=drs_uri(host, str(object_id)),
+        size=_size(handle),
+        created_time=entity.createdOn,
+        updated_time=entity.modifiedOn,
+        version=str(object_id.version),
+        mime_type=handle.contentType,
+        checksums=[Checksum(checksum=_md5(handle), type="md5")],
+        access_methods=[AccessMethod(type="https", access_id=str(access_id))],
+        description=entity.description,
+    )
+
+
+def blob_from_handle(handle: FileHandle, object_id: FileHandleRef, host: str) -> DrsObject:
+    """A raw file handle as a DRS blob: no version, no description, bare access id."""
+    return DrsObject(
+        id=str(object_id),
+        name=handle.fileName,
+        self_uri=drs_uri(host, str(object_id)),
+        size=_size(handle),
+        created_time=handle.createdOn,
+        updated_time=handle.modifiedOn,
+        mime_type=handle.contentType,
+        checksums=[Checksum(checksum=_md5(handle), type="md5")],
+        access_methods=[
+            AccessMethod(type="https", access_id=str(HandleAccessId(object_id.handle)))
+        ],
+    )
+
+
+def bundle_from_dataset(entity: Entity, object_id: EntityVersion, host: str) -> DrsObject:
+    """A Dataset as a DRS bundle: contents from its items, size and md5 as Synapse computed them."""
+    contents = []
+    for item in entity.items or []:
+        item_id = _item_id(item.entityId, item.versionNumber)
+        contents.append(ContentsObject(name=item_id, id=item_id, drs_uri=[drs_uri(host, item_id)]))
+    return DrsObject(
+        id=str(object_id),
+        name=entity.name,
+        self_uri=drs_uri(host, str(object_id)),
+        size=entity.size or 0,
+        created_time=entity.createdOn,
+        updated_time=entity.modifiedOn,
+        version=str(object_id.version),
+        checksums=[Checksum(checksum=entity.checksum or EMPTY_MD5, type="md5")],
+        contents=contents,
+        description=entity.description,
+    )
+
+
+def _item_id(entity_id: str, version: int) -> str:
+    try:
+        return str(parse_object_id(f"{entity_id}.{version}"))
+    except BadRequest as exc:
+        raise BadGateway("Synapse listed a Dataset item the adapter cannot read") from exc
+
+
+def _md5(handle: FileHandle) -> str:
+    if handle.contentMd5 is None:
+        raise BadGateway(MSG_NO_CHECKSUM)
+    return handle.contentMd5
+
+
+def _size(handle: FileHandle) -> int:
+    if handle.contentSize is None:
+        raise BadGateway(MSG_NO_CHECKSUM)
+    return handle.contentSize
+
+
+@dataclass(frozen=True, slots=True)
+class Resolver:
+    """Answers DRS questions with as few Synapse calls as the answer needs (one, usually)."""
+
+    client: SynapseClient
+    metadata_token: str | None = None
+
+    async def drs_object(
+        self, token: str | None, object_id: ObjectId, host: str, *, expand: bool = False
+    ) -> DrsObject:
+        if isinstance(object_id, FileHandleRef):
+            handle = await self.client.file_handle(token, object_id.handle)
+            return blob_from_handle(handle, object_id, host)
+        bundle = await self.client.entity_bundle(token, object_id.synapse_id, object_id.version)
+        entity = bundle.entity
+        if entity.concreteType == DATASET:
+            # After the entity read on purpose: 401/403/404 win over this 400 (behaviour.md §4).
+            if expand:
+                raise BadRequest(MSG_NESTED_BUNDLE)
+            return bundle_from_dataset(entity, object_id, host)
+        if entity.concreteType != FILE_ENTITY:
+            raise BadRequest(MSG_UNSUPPORTED)
+        handle = bundle.data_file_handle() or await self._metadata_handle(object_id)
+        return blob_from_entity(entity, handle, object_id, host)
+
+    async def _metadata_handle(self, object_id: EntityVersion) -> FileHandle:
+        """Synapse hides the file handle from callers without DOWNLOAD: read it for metadata
+        with the configured credential, if any. That credential never signs a URL."""
+        if self.metadata_token is None:
+            raise Forbidden(MSG_NO_DOWNLOAD)
+        bundle = await self.client.entity_bundle(
+            self.metadata_token, object_id.synapse_id, object_id.version
+        )
+        handle = bundle.data_file_handle()
+        if handle is None:
+            raise Forbidden(MSG_NO_DOWNLOAD)
+        return handle
+
+    async def access_url(
+        self, token: str | None, access_id: EntityAccessId | HandleAccessId
+    ) -> AccessURL:
+        if isinstance(access_id, HandleAccessId):
+            url = await self.client.file_handle_url(token, access_id.file_handle)
+        else:
+            url = await self.client.entity_file_url(
+                token, access_id.target.synapse_id, access_id.file_handle
+            )
+        return AccessURL(url=url)

@@ -1,0 +1,76 @@
+"""The service's settings: one pydantic-settings class, config/default.toml plus ADAPTER_* env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+# The documented defaults live beside the package in a source checkout; an installed copy
+# without the file falls back to the defaults declared here, which are the same.
+DEFAULT_CONFIG_FILE = Path(__file__).resolve().parent.parent / "config" / "default.toml"
+
+
+class Settings(BaseSettings):
+    """Every setting. Precedence: arguments, then `ADAPTER_*` env, then the TOML file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ADAPTER_",
+        extra="forbid",
+        toml_file=DEFAULT_CONFIG_FILE,
+        frozen=True,
+    )
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    synapse_url: str = "https://repo-prod.prod.sagebase.org"
+    drs_hostname: str | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+
+    synapse_metadata_token: SecretStr | None = None
+    synapse_connect_timeout_s: float = Field(default=5.0, gt=0)
+    synapse_total_timeout_s: float = Field(default=30.0, gt=0)
+    synapse_connection_limit: int = Field(default=100, ge=1)
+
+    max_id_length: int = Field(default=256, ge=16)
+    max_bulk_request_length: int = Field(default=1000, ge=1)
+    shutdown_timeout_s: float = Field(default=10.0, ge=0)
+
+    service_id: str = "org.sagebase.synapse.drs-adapter"
+    service_name: str = "Synapse DRS adapter"
+    service_description: str = "GA4GH Data Repository Service 1.5 in front of Synapse"
+    organization_name: str = "Sage Bionetworks"
+    organization_url: str = "https://sagebionetworks.org"
+    contact_url: str = "mailto:drs-adapter@example.org"
+    documentation_url: str = "https://github.com/Sage-Bionetworks/synapse-drs-adapter"
+    environment: str = "prod"
+    created_at: str = "2026-11-22T00:00:00Z"
+
+    @field_validator("synapse_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("drs_hostname", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))

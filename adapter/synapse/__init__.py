@@ -1,0 +1,1 @@
+"""The Synapse REST client and the models of what it reads."""

@@ -1,0 +1,73 @@
+"""Pydantic models of the Synapse JSON the adapter reads (synapse-upstream.md)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FILE_ENTITY = "org.sagebionetworks.repo.model.FileEntity"
+DATASET = "org.sagebionetworks.repo.model.table.Dataset"
+
+
+class SynapseModel(BaseModel):
+    """Synapse adds fields over time: keep what we use, ignore the rest."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class DatasetItem(SynapseModel):
+    entityId: str
+    versionNumber: int
+
+
+class Entity(SynapseModel):
+    id: str
+    name: str
+    concreteType: str
+    description: str | None = None
+    createdOn: str
+    modifiedOn: str | None = None
+    versionNumber: int | None = None
+    dataFileHandleId: str | None = None
+    # Dataset only: Synapse computes size and checksum over its items.
+    items: list[DatasetItem] | None = None
+    size: int | None = None
+    checksum: str | None = None
+
+
+class FileHandle(SynapseModel):
+    id: str
+    concreteType: str
+    fileName: str
+    createdOn: str
+    modifiedOn: str | None = None
+    createdBy: str | None = None
+    contentType: str | None = None
+    contentMd5: str | None = None
+    contentSize: int | None = None
+    externalURL: str | None = None
+
+
+class EntityBundle(SynapseModel):
+    entity: Entity
+    entityType: str | None = None
+    fileHandles: list[FileHandle] = Field(default_factory=list)
+
+    def data_file_handle(self) -> FileHandle | None:
+        """The entity's data file handle; the bundle may also carry its preview, which is not it."""
+        wanted = self.entity.dataFileHandleId
+        return next((fh for fh in self.fileHandles if fh.id == wanted), None)
+
+
+class BatchItem(SynapseModel):
+    fileHandleId: str
+    fileHandle: FileHandle | None = None
+    preSignedURL: str | None = None
+    failureCode: str | None = None
+
+
+class BatchResult(SynapseModel):
+    requestedFiles: list[BatchItem] = Field(default_factory=list)
+
+
+class ErrorResponse(SynapseModel):
+    reason: str | None = None
