@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import secrets
 from collections.abc import AsyncIterator
 from importlib.metadata import PackageNotFoundError, version
 
 import aiohttp
 from aiohttp import web
 
-from adapter.keys import RESOLVER, SERVICE_INFO, SETTINGS
-from adapter.middleware import access_log_middleware, error_middleware
+from adapter.cache import ReadCache, make_backend
+from adapter.cors import cors_middleware
+from adapter.keys import CACHE, METRICS, RESOLVER, SERVICE_INFO, SETTINGS
+from adapter.metrics import Metrics
+from adapter.middleware import error_middleware, observe_middleware
 from adapter.models import (
     DrsServiceFlavour,
     Organization,
@@ -19,7 +24,7 @@ from adapter.models import (
 from adapter.resolver import Resolver
 from adapter.routes import add_routes
 from adapter.settings import Settings
-from adapter.synapse.client import SynapseClient
+from adapter.synapse.client import RetryPolicy, SynapseClient
 
 DRS_VERSION = "1.5.0"
 
@@ -51,6 +56,22 @@ def build_service_info(settings: Settings) -> ServiceInfo:
     )
 
 
+async def _cache(app: web.Application) -> AsyncIterator[None]:
+    """The read cache: memory, or the Redis shared by replicas; closed with the app."""
+    settings = app[SETTINGS]
+    salt = settings.cache_key_salt
+    app[CACHE] = ReadCache(
+        make_backend(settings.cache_url, settings.cache_timeout_s),
+        app[METRICS],
+        key_salt=salt.get_secret_value().encode() if salt else secrets.token_bytes(32),
+        ttl_s=settings.cache_ttl_s,
+        not_found_ttl_s=settings.cache_not_found_ttl_s,
+    )
+    yield
+    with contextlib.suppress(Exception):  # a cache already gone needs no closing
+        await app[CACHE].backend.close()
+
+
 async def _synapse_client(app: web.Application) -> AsyncIterator[None]:
     """One upstream session for the app's life: explicit timeouts, a pool limit, no cookies."""
     settings = app[SETTINGS]
@@ -62,9 +83,21 @@ async def _synapse_client(app: web.Application) -> AsyncIterator[None]:
         # Synapse sets a sessionID cookie; one jar shared by every caller would mix users.
         cookie_jar=aiohttp.DummyCookieJar(),
     )
+    client = SynapseClient(
+        session,
+        settings.synapse_url,
+        max_concurrent_per_caller=settings.max_concurrent_per_user,
+        metrics=app[METRICS],
+        retry=RetryPolicy(
+            budget_s=settings.retry_budget_s,
+            base_delay_s=settings.retry_base_delay_s,
+            max_delay_s=settings.retry_max_delay_s,
+        ),
+    )
     metadata = settings.synapse_metadata_token
     app[RESOLVER] = Resolver(
-        SynapseClient(session, settings.synapse_url),
+        client,
+        app[CACHE],
         metadata_token=metadata.get_secret_value() if metadata is not None else None,
     )
     yield
@@ -73,9 +106,25 @@ async def _synapse_client(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings) -> web.Application:
     """Build the service: typed state, cleanup contexts, middlewares and routes."""
-    app = web.Application(middlewares=[access_log_middleware, error_middleware])
+    metrics = Metrics()
+    app = web.Application(
+        middlewares=[
+            observe_middleware(metrics, settings.retry_budget_s),
+            cors_middleware(settings.cors_allow_origins),
+            error_middleware,
+        ],
+        client_max_size=settings.max_body_bytes,
+        # Lines and headers up to this size reach the app and get a DRS Error (an overlong id
+        # is a JSON 400); only larger ones meet aiohttp's parser, which answers in plain text.
+        handler_args={
+            "max_line_size": settings.max_header_bytes,
+            "max_field_size": settings.max_header_bytes,
+        },
+    )
     app[SETTINGS] = settings
+    app[METRICS] = metrics
     app[SERVICE_INFO] = build_service_info(settings).to_json()
+    app.cleanup_ctx.append(_cache)
     app.cleanup_ctx.append(_synapse_client)
     add_routes(app)
     return app

@@ -7,6 +7,7 @@
     ├── NotFound              404    no such object, in trash, unknown path
     ├── MethodNotAllowed      405    a route that exists, with another method
     ├── PayloadTooLarge       413    body or bulk request over its limit
+    ├── UnsupportedMediaType  415    a request body that is not JSON
     └── UpstreamError                Synapse could not give a usable answer
         ├── BadGateway        502    Synapse 5xx, malformed answer, connection error
         ├── ServiceUnavailable 503   Synapse throttling or maintenance outlasting the retries
@@ -67,6 +68,10 @@ class MethodNotAllowed(AdapterError):
 
 class PayloadTooLarge(AdapterError):
     status = 413
+
+
+class UnsupportedMediaType(AdapterError):
+    status = 415
 
 
 class UpstreamError(AdapterError):

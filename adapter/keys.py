@@ -6,9 +6,13 @@ from typing import Any
 
 from aiohttp import web
 
+from adapter.cache import ReadCache
+from adapter.metrics import Metrics
 from adapter.resolver import Resolver
 from adapter.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 RESOLVER = web.AppKey("resolver", Resolver)
+CACHE = web.AppKey("cache", ReadCache)
+METRICS = web.AppKey("metrics", Metrics)
 SERVICE_INFO = web.AppKey("service_info", dict[str, Any])

@@ -1,14 +1,19 @@
-"""Middlewares: every failure as a DRS `Error` body, and one access-log line per request."""
+"""Middlewares: every failure as a DRS `Error` body; request id, access log and metrics."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 import time
+import uuid
 
 import structlog
 from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp.typedefs import Handler, Middleware
 
+from adapter import context
 from adapter.errors import AdapterError
+from adapter.metrics import Metrics
 from adapter.models import Error
 
 log = structlog.get_logger("adapter.access")
@@ -47,20 +52,50 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(500, "Internal server error")
 
 
-@web.middleware
-async def access_log_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    started = time.perf_counter()
-    status = 500
-    try:
-        response = await handler(request)
-        status = response.status
-        return response
-    finally:
-        resource = request.match_info.route.resource
-        log.info(
-            "request",
-            method=request.method,
-            route=resource.canonical if resource is not None else "unmatched",
-            status=status,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
-        )
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"})
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def _request_id(sent: str | None) -> str:
+    """The caller's X-Request-ID when it is a sane token, else a new one."""
+    if sent is not None and _REQUEST_ID.fullmatch(sent):
+        return sent
+    return uuid.uuid4().hex
+
+
+def observe_middleware(metrics: Metrics, budget_s: float) -> Middleware:
+    """Request id, deadline, access-log line and metrics for every request."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        rid = _request_id(request.headers.get("X-Request-ID"))
+        reset = context.request_id.set(rid)
+        context.deadline.set(asyncio.get_running_loop().time() + budget_s)
+        structlog.contextvars.bind_contextvars(request_id=rid)
+        metrics.in_flight.inc()
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            response.headers["X-Request-ID"] = rid
+            return response
+        finally:
+            elapsed = time.perf_counter() - started
+            resource = request.match_info.route.resource
+            route = resource.canonical if resource is not None else "unmatched"
+            method = request.method if request.method in _KNOWN_METHODS else "other"
+            metrics.in_flight.dec()
+            metrics.requests.labels(method, route, str(status)).inc()
+            metrics.request_seconds.labels(method, route).observe(elapsed)
+            log.info(
+                "request",
+                method=method,
+                route=route,
+                status=status,
+                duration_ms=round(elapsed * 1000, 3),
+            )
+            structlog.contextvars.unbind_contextvars("request_id")
+            context.request_id.reset(reset)
+
+    return middleware

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from adapter.cache import ReadCache
 from adapter.errors import BadGateway, BadRequest, Forbidden
 from adapter.ids import (
     EntityAccessId,
@@ -16,7 +17,7 @@ from adapter.ids import (
 )
 from adapter.models import AccessMethod, AccessURL, Checksum, ContentsObject, DrsObject
 from adapter.synapse.client import SynapseClient
-from adapter.synapse.models import DATASET, FILE_ENTITY, Entity, FileHandle
+from adapter.synapse.models import DATASET, FILE_ENTITY, Entity, EntityBundle, FileHandle
 
 EMPTY_MD5 = hashlib.md5(b"", usedforsecurity=False).hexdigest()
 
@@ -114,15 +115,30 @@ class Resolver:
     """Answers DRS questions with as few Synapse calls as the answer needs (one, usually)."""
 
     client: SynapseClient
+    cache: ReadCache
     metadata_token: str | None = None
+
+    async def _bundle(self, token: str | None, object_id: EntityVersion) -> EntityBundle:
+        key = self.cache.key("bundle", token, str(object_id))
+        return await self.cache.get_or_fetch(
+            key,
+            EntityBundle,
+            lambda: self.client.entity_bundle(token, object_id.synapse_id, object_id.version),
+        )
+
+    async def _file_handle(self, token: str | None, object_id: FileHandleRef) -> FileHandle:
+        key = self.cache.key("handle", token, str(object_id))
+        return await self.cache.get_or_fetch(
+            key, FileHandle, lambda: self.client.file_handle(token, object_id.handle)
+        )
 
     async def drs_object(
         self, token: str | None, object_id: ObjectId, host: str, *, expand: bool = False
     ) -> DrsObject:
         if isinstance(object_id, FileHandleRef):
-            handle = await self.client.file_handle(token, object_id.handle)
+            handle = await self._file_handle(token, object_id)
             return blob_from_handle(handle, object_id, host)
-        bundle = await self.client.entity_bundle(token, object_id.synapse_id, object_id.version)
+        bundle = await self._bundle(token, object_id)
         entity = bundle.entity
         if entity.concreteType == DATASET:
             # After the entity read on purpose: 401/403/404 win over this 400 (behaviour.md §4).
@@ -139,9 +155,7 @@ class Resolver:
         with the configured credential, if any. That credential never signs a URL."""
         if self.metadata_token is None:
             raise Forbidden(MSG_NO_DOWNLOAD)
-        bundle = await self.client.entity_bundle(
-            self.metadata_token, object_id.synapse_id, object_id.version
-        )
+        bundle = await self._bundle(self.metadata_token, object_id)
         handle = bundle.data_file_handle()
         if handle is None:
             raise Forbidden(MSG_NO_DOWNLOAD)

@@ -5,9 +5,19 @@ from __future__ import annotations
 from aiohttp import web
 
 from adapter.auth import bearer_token
-from adapter.errors import BadRequest
-from adapter.ids import access_id_for, parse_object_id
-from adapter.keys import RESOLVER, SERVICE_INFO, SETTINGS
+from adapter.bodies import BulkAccessBody, BulkObjectsBody, ObjectBody, RequestBody, read_body
+from adapter.bulk import (
+    Outcome,
+    access_request_length,
+    bulk_access,
+    bulk_objects,
+    check_length,
+    parse_unique,
+)
+from adapter.errors import BadRequest, ServiceUnavailable
+from adapter.ids import ObjectId, access_id_for, parse_object_id
+from adapter.keys import CACHE, METRICS, RESOLVER, SERVICE_INFO, SETTINGS
+from adapter.settings import Settings
 
 DRS_BASE = "/ga4gh/drs/v1"
 
@@ -36,10 +46,12 @@ async def service_info(request: web.Request) -> web.Response:
     return web.json_response(request.app[SERVICE_INFO])
 
 
-async def get_object(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
-    object_id = parse_object_id(request.match_info["object_id"], settings.max_id_length)
-    expand = parse_expand(request.query.get("expand"))
+def _object_id(request: web.Request) -> ObjectId:
+    return parse_object_id(request.match_info["object_id"], request.app[SETTINGS].max_id_length)
+
+
+async def _object(request: web.Request, expand: bool) -> web.Response:
+    object_id = _object_id(request)
     token = bearer_token(request)
     drs_object = await request.app[RESOLVER].drs_object(
         token, object_id, public_host(request), expand=expand
@@ -47,17 +59,118 @@ async def get_object(request: web.Request) -> web.Response:
     return web.json_response(drs_object.to_json())
 
 
-async def get_access_url(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
-    object_id = parse_object_id(request.match_info["object_id"], settings.max_id_length)
-    access_id = access_id_for(object_id, request.match_info["access_id"], settings.max_id_length)
+async def get_object(request: web.Request) -> web.Response:
+    return await _object(request, parse_expand(request.query.get("expand")))
+
+
+async def post_object(request: web.Request) -> web.Response:
+    body = await read_body(request, ObjectBody, optional=True)
+    body.refuse_passports()
+    return await _object(request, body.expand)
+
+
+async def _access_url(request: web.Request) -> web.Response:
+    object_id = _object_id(request)
+    max_length = request.app[SETTINGS].max_id_length
+    access_id = access_id_for(object_id, request.match_info["access_id"], max_length)
     token = bearer_token(request)
     access_url = await request.app[RESOLVER].access_url(token, access_id)
     return web.json_response(access_url.to_json())
 
 
+async def get_access_url(request: web.Request) -> web.Response:
+    return await _access_url(request)
+
+
+async def post_access_url(request: web.Request) -> web.Response:
+    (await read_body(request, RequestBody, optional=True)).refuse_passports()
+    return await _access_url(request)
+
+
+def authorizations(object_id: ObjectId, settings: Settings) -> dict[str, object]:
+    """How to authorize requests for an object: a Synapse bearer token (behaviour.md §6)."""
+    return {
+        "drs_object_id": str(object_id),
+        "supported_types": ["BearerAuth"],
+        "bearer_auth_issuers": [f"{settings.synapse_url}/auth/v1"],
+    }
+
+
+async def options_object(request: web.Request) -> web.Response:
+    return web.json_response(authorizations(_object_id(request), request.app[SETTINGS]))
+
+
+async def options_bulk(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    body = await read_body(request, BulkObjectsBody)
+    check_length(len(body.bulk_object_ids), settings.max_bulk_request_length)
+    outcome = Outcome()
+    unique = parse_unique(body.bulk_object_ids, settings.max_id_length, outcome)
+    outcome.resolved = [authorizations(object_id, settings) for object_id in unique]
+    return web.json_response(outcome.body("resolved_drs_object"))
+
+
+async def post_bulk_objects(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    body = await read_body(request, BulkObjectsBody)
+    body.refuse_passports()
+    check_length(len(body.bulk_object_ids), settings.max_bulk_request_length)
+    token = bearer_token(request)
+    answer = await bulk_objects(
+        request.app[RESOLVER],
+        token,
+        body.bulk_object_ids,
+        public_host(request),
+        settings.max_id_length,
+    )
+    return web.json_response(answer)
+
+
+async def post_bulk_access(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    body = await read_body(request, BulkAccessBody)
+    body.refuse_passports()
+    entries = body.bulk_object_access_ids
+    check_length(access_request_length(entries), settings.max_bulk_request_length)
+    token = bearer_token(request)
+    answer = await bulk_access(request.app[RESOLVER], token, entries, settings.max_id_length)
+    return web.json_response(answer)
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    """Liveness: the process answers."""
+    return web.json_response({"status": "ok"})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus exposition of this process's metrics."""
+    registry = request.app[METRICS]
+    return web.Response(body=registry.render(), headers={"Content-Type": registry.content_type})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Readiness: started, and its shared cache reachable when one is configured."""
+    if RESOLVER not in request.app:
+        raise ServiceUnavailable("The service is starting")
+    if request.app[SETTINGS].cache_url and not await request.app[CACHE].ping():
+        raise ServiceUnavailable("The shared cache is unreachable")
+    return web.json_response({"status": "ready"})
+
+
 def add_routes(app: web.Application) -> None:
     router = app.router
+    router.add_get("/healthz", healthz)
+    router.add_get("/readyz", readyz)
+    router.add_get("/metrics", metrics)
     router.add_get(f"{DRS_BASE}/service-info", service_info)
-    router.add_get(f"{DRS_BASE}/objects/{{object_id}}", get_object)
-    router.add_get(f"{DRS_BASE}/objects/{{object_id}}/access/{{access_id}}", get_access_url)
+    # Fixed paths first: `/objects/access` must not be taken for an object called "access".
+    router.add_post(f"{DRS_BASE}/objects/access", post_bulk_access)
+    router.add_post(f"{DRS_BASE}/objects", post_bulk_objects)
+    router.add_route("OPTIONS", f"{DRS_BASE}/objects", options_bulk)
+    object_path = f"{DRS_BASE}/objects/{{object_id}}"
+    router.add_get(object_path, get_object)
+    router.add_post(object_path, post_object)
+    router.add_route("OPTIONS", object_path, options_object)
+    access_path = f"{object_path}/access/{{access_id}}"
+    router.add_get(access_path, get_access_url)
+    router.add_post(access_path, post_access_url)

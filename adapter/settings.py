@@ -40,8 +40,22 @@ class Settings(BaseSettings):
     synapse_total_timeout_s: float = Field(default=30.0, gt=0)
     synapse_connection_limit: int = Field(default=100, ge=1)
 
+    max_concurrent_per_user: int = Field(default=3, ge=1)
+    retry_budget_s: float = Field(default=10.0, gt=0)
+    retry_base_delay_s: float = Field(default=0.05, gt=0)
+    retry_max_delay_s: float = Field(default=2.0, gt=0)
+
+    cache_url: str | None = None
+    cache_ttl_s: float = Field(default=60.0, ge=0)
+    cache_not_found_ttl_s: float = Field(default=10.0, ge=0)
+    cache_timeout_s: float = Field(default=0.25, gt=0)
+    cache_key_salt: SecretStr | None = None
+
     max_id_length: int = Field(default=256, ge=16)
     max_bulk_request_length: int = Field(default=1000, ge=1)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_header_bytes: int = Field(default=32_768, ge=8190)
+    cors_allow_origins: list[str] = Field(default_factory=list)
     shutdown_timeout_s: float = Field(default=10.0, ge=0)
 
     service_id: str = "org.sagebase.synapse.drs-adapter"
@@ -59,7 +73,7 @@ class Settings(BaseSettings):
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("drs_hostname", mode="before")
+    @field_validator("drs_hostname", "cache_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
+import re
+import time
+from dataclasses import dataclass
 from json import loads as json_loads
 from typing import Any, TypeVar
 
 import aiohttp
 import structlog
 from pydantic import BaseModel, ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_random_exponential
 
-from adapter.errors import BadGateway, GatewayTimeout, from_synapse
+from adapter import context
+from adapter.errors import (
+    AdapterError,
+    BadGateway,
+    GatewayTimeout,
+    ServiceUnavailable,
+    from_synapse,
+)
+from adapter.metrics import Metrics
+from adapter.synapse.limits import CallerLimiter
 from adapter.synapse.models import (
     BatchItem,
     BatchResult,
@@ -29,11 +44,25 @@ BATCH_LIMIT = 100  # Synapse refuses more than 100 items in one fileHandle/batch
 class SynapseClient:
     """Typed calls to the Synapse endpoints the adapter uses (synapse-upstream.md)."""
 
-    def __init__(self, session: aiohttp.ClientSession, base_url: str) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        *,
+        max_concurrent_per_caller: int = 3,
+        metrics: Metrics | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
         # The session is the app's: made once with timeouts, a connection limit and no cookie
         # jar (a shared jar would mix callers' Synapse sessions). This class never makes one.
         self._session = session
         self._base = base_url.rstrip("/")
+        self.limiter = CallerLimiter(max_concurrent_per_caller)
+        self._metrics = metrics if metrics is not None else Metrics()
+        self._policy = retry if retry is not None else RetryPolicy()
+        self._jitter = wait_random_exponential(
+            multiplier=self._policy.base_delay_s, max=self._policy.max_delay_s
+        )
 
     async def entity_bundle(self, token: str | None, entity_id: str, version: int) -> EntityBundle:
         """The entity at a version and, when the caller may download, its file handles."""
@@ -114,28 +143,149 @@ class SynapseClient:
         json: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
     ) -> bytes:
-        """Send one request and read its whole body; transport failures become 502 / 504."""
+        """One Synapse call, retried within the request's budget; its body, or an AdapterError.
+
+        Every call the adapter makes is a read (bundle2 and fileHandle/batch are POSTs that
+        change nothing), so each may be retried: on 429, 502, 503, 504, a dropped connection
+        or a timeout, with exponential backoff and full jitter, honouring Retry-After when a
+        proxy adds one (Synapse's own 429s carry none).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = context.deadline.get() or loop.time() + self._policy.budget_s
+        endpoint = _endpoint(method, path)
+        failures: list[_Retryable] = []
+
+        def before_sleep(state: RetryCallState) -> None:
+            self._metrics.retries.labels(endpoint).inc()
+            failure = state.outcome.exception() if state.outcome is not None else None
+            if isinstance(failure, _Retryable):
+                failures.append(failure)
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(_Retryable),
+            wait=self._wait,
+            stop=lambda state: loop.time() + state.upcoming_sleep >= deadline,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    remaining = deadline - loop.time()
+                    return await self._attempt(
+                        method, path, endpoint, token, json, params, remaining
+                    )
+        except _Retryable as exc:
+            # An attempt cut short by our own budget says nothing about Synapse: answer with
+            # what Synapse last did (a 503 stays a 503), unless that cut was all there was.
+            final = failures[-1].final if exc.budget_cut and failures else exc.final
+            log.warning("synapse_gave_up", endpoint=endpoint, error=final.msg)
+            raise final from None
+        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    def _wait(self, state: RetryCallState) -> float:
+        jitter = self._jitter(state)
+        failure = state.outcome.exception() if state.outcome is not None else None
+        retry_after = failure.retry_after if isinstance(failure, _Retryable) else None
+        return max(jitter, retry_after or 0.0)
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        endpoint: str,
+        token: str | None,
+        json: dict[str, Any] | None,
+        params: dict[str, str] | None,
+        remaining: float,
+    ) -> bytes:
         headers = {"Accept": "application/json"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
+        rid = context.request_id.get()
+        if rid is not None:
+            headers["X-Request-ID"] = rid
+        started = time.perf_counter()
         try:
-            async with self._session.request(
-                method, self._base + path, headers=headers, json=json, params=params
-            ) as response:
+            # The slot wait counts against the budget too: a caller's queue never hangs.
+            async with (
+                asyncio.timeout(max(remaining, 0.001)),
+                self.limiter.slot(token),
+                self._session.request(
+                    method, self._base + path, headers=headers, json=json, params=params
+                ) as response,
+            ):
                 body = await response.read()
                 status = response.status
-        except TimeoutError as exc:
-            log.warning("synapse_timeout", method=method, path=path)
-            raise GatewayTimeout("Synapse did not answer in time") from exc
+                retry_after = _retry_after(response.headers.get("Retry-After"))
+        except TimeoutError:
+            self._metrics.upstream.labels(endpoint, "timeout").inc()
+            budget_cut = time.perf_counter() - started >= remaining - 0.005
+            raise _Retryable(
+                GatewayTimeout("Synapse did not answer in time"), budget_cut=budget_cut
+            ) from None
         except aiohttp.ClientError as exc:
-            log.warning(
-                "synapse_unreachable", method=method, path=path, error_type=type(exc).__name__
-            )
-            raise BadGateway("Could not reach Synapse") from exc
-        if status >= 400:
-            log.info("synapse_error", method=method, path=path, status=status)
-            raise from_synapse(status, _reason(body))
-        return body
+            self._metrics.upstream.labels(endpoint, "error").inc()
+            log.info("synapse_unreachable", endpoint=endpoint, error_type=type(exc).__name__)
+            raise _Retryable(BadGateway("Could not reach Synapse")) from None
+        self._metrics.upstream.labels(endpoint, str(status)).inc()
+        self._metrics.upstream_seconds.labels(endpoint).observe(time.perf_counter() - started)
+        if status < 400:
+            return body
+        if status == 429:
+            self._metrics.throttled.labels(endpoint).inc()
+        error = from_synapse(status, _reason(body))
+        if status in _RETRYABLE:
+            if isinstance(error, ServiceUnavailable) and retry_after is not None:
+                error.retry_after_s = max(1, math.ceil(retry_after))
+            raise _Retryable(error, retry_after)
+        log.info("synapse_error", endpoint=endpoint, status=status)
+        raise error
+
+
+_RETRYABLE = frozenset({429, 502, 503, 504})
+
+
+class _Retryable(Exception):
+    """A failed attempt worth another: carries the error to answer with if none succeeds."""
+
+    def __init__(
+        self, final: AdapterError, retry_after: float | None = None, *, budget_cut: bool = False
+    ) -> None:
+        super().__init__(final.msg)
+        self.final = final
+        self.retry_after = retry_after
+        self.budget_cut = budget_cut  # the attempt was stopped by our deadline, not by Synapse
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How long one DRS request may spend on Synapse, and how retries are spaced."""
+
+    budget_s: float = 10.0
+    base_delay_s: float = 0.05
+    max_delay_s: float = 2.0
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds (the delta form; an HTTP date is rare from proxies: ignored)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds <= 120 else None
+
+
+_VERSION_SEGMENT = re.compile(r"/version/[0-9]+")
+_ID_SEGMENT = re.compile(r"/(syn[0-9]+|[0-9]+)(?=/|$)")
+
+
+def _endpoint(method: str, path: str) -> str:
+    """The endpoint template for metrics and logs: ids replaced, so labels stay few."""
+    path = _VERSION_SEGMENT.sub("/version/{version}", path)
+    return f"{method} {_ID_SEGMENT.sub('/{id}', path)}"
 
 
 def _reason(body: bytes) -> str | None:

@@ -1,0 +1,153 @@
+"""The cache in front of Synapse reads: aiocache (memory, or a shared Redis) plus single-flight.
+
+What is cached (issue: resilience and caching): entity bundles and raw file handles, per
+caller and id, as Synapse's own JSON; Synapse's 404s for a shorter time. Presigned URLs are
+never cached: they live about 30 s, and a shared cache would hand one caller's URL to another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import structlog
+from aiocache import Cache
+from aiocache.base import BaseCache
+from aiocache.serializers import JsonSerializer
+from pydantic import BaseModel, ValidationError
+
+from adapter.errors import NotFound
+from adapter.metrics import Metrics
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+KEY_VERSION = "drs1"  # bump when the shape of cached values changes
+
+
+class SingleFlight:
+    """Concurrent identical reads share one upstream call (per key, which names the caller)."""
+
+    def __init__(self) -> None:
+        self._inflight: dict[str, asyncio.Task[Any]] = {}
+
+    async def do(self, key: str, fetch: Callable[[], Awaitable[T]]) -> T:
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(fetch())
+            self._inflight[key] = task
+            task.add_done_callback(lambda done: self._forget(key, done))
+        # Shielded: one waiter giving up does not cancel the call the others wait for.
+        result: T = await asyncio.shield(task)
+        return result
+
+    def _forget(self, key: str, done: asyncio.Task[Any]) -> None:
+        if self._inflight.get(key) is done:
+            del self._inflight[key]
+        if not done.cancelled():
+            done.exception()  # retrieved here, so an error nobody awaited is not logged as lost
+
+
+class ReadCache:
+    """Get-or-fetch over aiocache with JSON values; a broken cache is skipped, never fatal."""
+
+    def __init__(
+        self,
+        backend: BaseCache,
+        metrics: Metrics,
+        *,
+        key_salt: bytes,
+        ttl_s: float,
+        not_found_ttl_s: float,
+        error_log_interval_s: float = 30.0,
+    ) -> None:
+        self.backend = backend
+        self._metrics = metrics
+        self._salt = key_salt
+        self._ttl = ttl_s
+        self._not_found_ttl = not_found_ttl_s
+        self._flights = SingleFlight()
+        self._log_interval = error_log_interval_s
+        self._last_error_log = -float("inf")
+
+    def caller(self, token: str | None) -> str:
+        """The caller part of a key: a salted HMAC of the token; never the token itself."""
+        if token is None:
+            return "anonymous"
+        return hmac.new(self._salt, token.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def key(self, kind: str, token: str | None, ident: str) -> str:
+        return f"{KEY_VERSION}:{kind}:{self.caller(token)}:{ident}"
+
+    async def get_or_fetch(self, key: str, model: type[M], fetch: Callable[[], Awaitable[M]]) -> M:
+        """The cached value for `key`, or the fetched one (then stored); cached 404s re-raise."""
+        cached = await self._get(key)
+        if cached is not None and "not_found" in cached:
+            self._metrics.cache.labels("hit").inc()
+            raise NotFound(str(cached["not_found"]))
+        if cached is not None:
+            try:
+                value = model.model_validate(cached.get("value"))
+            except ValidationError:
+                self._failed("decode", ValueError("unreadable cache entry"))
+            else:
+                self._metrics.cache.labels("hit").inc()
+                return value
+        self._metrics.cache.labels("miss").inc()
+        return await self._flights.do(key, lambda: self._fetch_and_store(key, fetch))
+
+    async def _fetch_and_store(self, key: str, fetch: Callable[[], Awaitable[M]]) -> M:
+        try:
+            value = await fetch()
+        except NotFound as exc:
+            await self._set(key, {"not_found": exc.msg}, self._not_found_ttl)
+            raise
+        await self._set(key, {"value": value.model_dump(mode="json")}, self._ttl)
+        return value
+
+    async def _get(self, key: str) -> dict[str, Any] | None:
+        try:
+            found: dict[str, Any] | None = await self.backend.get(key)
+        except Exception as exc:  # noqa: BLE001 - any cache failure means: serve uncached
+            self._failed("get", exc)
+            return None
+        return found if isinstance(found, dict) else None
+
+    async def _set(self, key: str, value: dict[str, Any], ttl: float) -> None:
+        try:
+            await self.backend.set(key, value, ttl=ttl)
+        except Exception as exc:  # noqa: BLE001 - any cache failure means: serve uncached
+            self._failed("set", exc)
+
+    def _failed(self, operation: str, exc: Exception) -> None:
+        self._metrics.cache.labels("error").inc()
+        now = time.monotonic()
+        if now - self._last_error_log >= self._log_interval:
+            self._last_error_log = now
+            log.warning("cache_unavailable", operation=operation, error_type=type(exc).__name__)
+
+    async def ping(self) -> bool:
+        """Whether the cache answers now (for readiness)."""
+        try:
+            await self.backend.exists(f"{KEY_VERSION}:ping")
+        except Exception as exc:  # noqa: BLE001 - readiness only reports
+            self._failed("ping", exc)
+            return False
+        return True
+
+
+def make_backend(url: str | None, timeout_s: float) -> BaseCache:
+    """Memory by default; Redis (shared by replicas) when a redis:// URL is configured."""
+    if not url:
+        return Cache(Cache.MEMORY, serializer=JsonSerializer(), timeout=timeout_s)
+    backend: BaseCache = Cache.from_url(url)
+    # JSON, never pickle: a shared Redis must not become a code-execution path.
+    backend.serializer = JsonSerializer()
+    backend.timeout = timeout_s
+    return backend

@@ -1,0 +1,104 @@
+"""`make demo`: the service in front of the bundled Synapse emulator, on loopback, with a guide."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from adapter.app import create_app
+from adapter.emulator import EmulatorConfig, create_emulator_app, emulator_manifest
+from adapter.logs import configure_logging
+from adapter.settings import Settings
+
+DRS = "/ga4gh/drs/v1"
+
+
+def guide(service_url: str, manifest: dict[str, Any], manifest_path: Path) -> str:
+    """The text printed once both servers listen: ids, tokens and commands to paste."""
+    objects = {o["case"]: o for o in manifest["objects"]}
+    users = manifest["users"]
+    blob, bundle = objects["private_file"], objects["dataset"]
+    base = f"{service_url}{DRS}"
+    auth = '-H "Authorization: Bearer $ALICE"'
+    access = f"{base}/objects/{blob['drs_id']}/access/{blob['access_id']}"
+    url_of = """python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])'"""
+    exports = " ".join(f"{name.upper()}='{info['token']}'" for name, info in users.items())
+    lines = [
+        "",
+        f"DRS service:      {base}",
+        f"Synapse emulator: {manifest['synapse_url']}  (manifest: {manifest_path})",
+        "",
+        "Users: alice owns everything; bob may read private files but not download them;",
+        "carol's token lacks the download scope; service is a metadata-only account.",
+        "Paste this line to have their tokens in your shell:",
+        "",
+        f"export {exports}",
+        "",
+        "Objects (drs id, case):",
+        *(f"  {o['drs_id']:<16} {o['case']}" for o in manifest["objects"][:16]),
+        "",
+        "Try:",
+        f"  curl -s {base}/service-info",
+        f"  curl -s {auth} {base}/objects/{blob['drs_id']}     # a blob",
+        f"  curl -s {auth} {base}/objects/{bundle['drs_id']}     # a bundle",
+        f"  curl -s {auth} {access}     # its URL",
+        f'  curl -s "$(curl -s {auth} {access} | {url_of})" | md5sum     # {blob["md5"]}',
+        f'  curl -s -H "Authorization: Bearer $BOB" {access}     # 403, in Synapse\'s words',
+        "",
+        "Ctrl-C stops both.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _write_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(manifest, indent=2))
+
+
+async def _serve(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    bound: int = runner.addresses[0][1]
+    return runner, bound
+
+
+async def run_demo(settings: Settings, manifest_path: Path) -> None:
+    emulator = create_emulator_app(EmulatorConfig())
+    emulator_runner, emulator_port = await _serve(emulator, "127.0.0.1", 0)
+    synapse_url = f"http://127.0.0.1:{emulator_port}"
+    service = create_app(settings.model_copy(update={"synapse_url": synapse_url}))
+    service_runner, service_port = await _serve(service, "127.0.0.1", settings.port)
+    manifest = emulator_manifest(emulator, synapse_url)
+    await asyncio.to_thread(_write_manifest, manifest_path, manifest)
+    sys.stdout.write(guide(f"http://127.0.0.1:{service_port}", manifest, manifest_path))
+    sys.stdout.flush()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await service_runner.cleanup()
+        await emulator_runner.cleanup()
+
+
+def main() -> None:
+    settings = Settings(log_format="console", log_level="WARNING")
+    configure_logging(settings.log_level, settings.log_format)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_demo(settings, Path(".demo") / "manifest.json"))
+    sys.stdout.write("demo stopped\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Prometheus instruments: one registry per app, so two apps in one process never collide."""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+class Metrics:
+    """Everything the service counts: its own requests, Synapse calls, retries and the cache."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "drs_requests", "DRS requests answered", ["method", "route", "status"], registry=r
+        )
+        self.request_seconds = Histogram(
+            "drs_request_duration_seconds",
+            "Time to answer a DRS request",
+            ["method", "route"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.in_flight = Gauge("drs_requests_in_flight", "DRS requests being served", registry=r)
+        self.upstream = Counter(
+            "synapse_requests", "Calls to Synapse", ["endpoint", "status"], registry=r
+        )
+        self.upstream_seconds = Histogram(
+            "synapse_request_duration_seconds",
+            "Time Synapse took to answer",
+            ["endpoint"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.retries = Counter("synapse_retries", "Synapse calls retried", ["endpoint"], registry=r)
+        self.throttled = Counter(
+            "synapse_throttled", "Synapse answers of 429 (throttled)", ["endpoint"], registry=r
+        )
+        self.cache = Counter("cache_operations", "Cache look-ups by result", ["result"], registry=r)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

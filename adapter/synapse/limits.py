@@ -1,0 +1,51 @@
+"""Per-caller concurrency: never more requests in flight for one Synapse user than it allows."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+
+class CallerLimiter:
+    """One semaphore per caller (token hash; anonymous is one caller), dropped when idle.
+
+    Synapse allows each user 3 concurrent requests and answers a 4th with 429. Holding our
+    own count at or under that limit, for everything this process sends for a caller
+    (single reads, bulk fan-out, signing), keeps the adapter from tripping the throttle.
+    """
+
+    def __init__(self, per_caller: int) -> None:
+        self._per_caller = per_caller
+        self._salt = secrets.token_bytes(16)
+        self._slots: dict[bytes, tuple[asyncio.Semaphore, int]] = {}
+
+    def caller_key(self, token: str | None) -> bytes:
+        """A salted hash of the token: the raw token is never kept as a key."""
+        if token is None:
+            return b"anonymous"
+        return hashlib.blake2b(token.encode(), key=self._salt, digest_size=16).digest()
+
+    @asynccontextmanager
+    async def slot(self, token: str | None) -> AsyncIterator[None]:
+        key = self.caller_key(token)
+        semaphore, users = self._slots.get(key, (None, 0))
+        if semaphore is None:
+            semaphore = asyncio.Semaphore(self._per_caller)
+        self._slots[key] = (semaphore, users + 1)
+        try:
+            async with semaphore:
+                yield
+        finally:
+            semaphore, users = self._slots[key]
+            if users == 1:
+                del self._slots[key]
+            else:
+                self._slots[key] = (semaphore, users - 1)
+
+    @property
+    def callers(self) -> int:
+        """How many callers have requests waiting or in flight."""
+        return len(self._slots)

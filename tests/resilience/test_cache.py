@@ -1,0 +1,142 @@
+"""The read cache: memory by default, a shared real Redis when configured (issue 5)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from tests.emulator_handle import EmulatorHandle
+from tests.redis_server import RedisServer
+from tests.resilience.conftest import ServiceFactory
+
+BUNDLE = "POST /repo/v1/entity/{id}/version/{version}/bundle2"
+FILE_URL = "GET /file/v1/file/{id}"
+
+
+async def _calls(emulator: EmulatorHandle, route: str) -> int:
+    count: int = (await emulator.stats())["by_route"].get(route, 0)
+    return count
+
+
+async def test_repeated_reads_are_served_from_memory(
+    emulator: EmulatorHandle, service_factory: ServiceFactory
+) -> None:
+    drs = await service_factory(emulator)
+    case = emulator.obj("private_file")
+    first = await drs.object(case["drs_id"], user="alice")
+    second = await drs.object(case["drs_id"], user="alice")
+    assert first.body == second.body
+    assert await _calls(emulator, BUNDLE) == 1
+    raw = emulator.obj("raw_file_handle")
+    for _ in range(3):
+        assert (await drs.object(raw["drs_id"], user="alice")).status == 200
+    assert await _calls(emulator, "GET /file/v1/fileHandle/{id}") == 1
+
+
+async def test_not_found_is_cached_too(
+    emulator: EmulatorHandle, service_factory: ServiceFactory
+) -> None:
+    drs = await service_factory(emulator)
+    for _ in range(3):
+        answer = await drs.object("syn999999999.1", user="alice")
+        assert answer.status == 404
+        assert answer.body["msg"] == "Resource: 'syn999999999' does not exist"
+    assert await _calls(emulator, BUNDLE) == 1
+
+
+async def test_presigned_urls_are_never_cached(
+    emulator: EmulatorHandle, service_factory: ServiceFactory
+) -> None:
+    drs = await service_factory(emulator)
+    case = emulator.obj("private_file")
+    urls = {
+        (await drs.access(case["drs_id"], case["access_id"], user="alice")).body["url"]
+        for _ in range(2)
+    }
+    assert await _calls(emulator, FILE_URL) == 2
+    assert len(urls) >= 1
+
+
+async def test_a_callers_entry_is_never_served_to_another(
+    emulator: EmulatorHandle, service_factory: ServiceFactory
+) -> None:
+    drs = await service_factory(emulator)
+    case = emulator.obj("private_file")
+    assert (await drs.object(case["drs_id"], user="alice")).status == 200
+    assert (await drs.object(case["drs_id"], user="bob")).status == 403
+    assert (await drs.object(case["drs_id"])).status == 403
+    assert await _calls(emulator, BUNDLE) == 3
+
+
+async def test_cache_ttl_zero_means_every_read_goes_upstream(
+    emulator: EmulatorHandle, service_factory: ServiceFactory
+) -> None:
+    drs = await service_factory(emulator, cache_ttl_s=0.001)
+    case = emulator.obj("private_file")
+    assert (await drs.object(case["drs_id"], user="alice")).status == 200
+    await asyncio.sleep(0.05)
+    assert (await drs.object(case["drs_id"], user="alice")).status == 200
+    assert await _calls(emulator, BUNDLE) == 2
+
+
+async def test_two_instances_share_one_redis(
+    emulator: EmulatorHandle, service_factory: ServiceFactory, redis_server: RedisServer
+) -> None:
+    shared = {"cache_url": redis_server.url, "cache_key_salt": "salt-from-a-secret"}
+    one = await service_factory(emulator, **shared)
+    two = await service_factory(emulator, **shared)
+    case = emulator.obj("private_file")
+    written = await one.object(case["drs_id"], user="alice")
+    read = await two.object(case["drs_id"], user="alice")
+    assert written.status == read.status == 200
+    assert {**written.body, "self_uri": ""} == {**read.body, "self_uri": ""}
+    assert await _calls(emulator, BUNDLE) == 1
+    # The private entry is not served to another token, nor to anonymous.
+    assert (await two.object(case["drs_id"], user="bob")).status == 403
+    assert (await two.object(case["drs_id"])).status == 403
+    assert await _calls(emulator, BUNDLE) == 3
+
+
+async def test_redis_holds_json_and_no_token(
+    emulator: EmulatorHandle, service_factory: ServiceFactory, redis_server: RedisServer
+) -> None:
+    import redis.asyncio as aioredis
+
+    drs = await service_factory(emulator, cache_url=redis_server.url)
+    assert (await drs.object(emulator.obj("private_file")["drs_id"], user="alice")).status == 200
+    client = aioredis.from_url(redis_server.url)
+    try:
+        keys = await client.keys("*")
+        assert keys
+        token = emulator.token("alice")
+        assert token is not None
+        for key in keys:
+            value = await client.get(key)
+            assert value is not None
+            json.loads(value)  # JSON, never pickle
+            assert token.encode() not in key
+            assert token.encode() not in value
+    finally:
+        await client.aclose()
+
+
+async def test_redis_killed_mid_test_keeps_serving_uncached(
+    emulator: EmulatorHandle, service_factory: ServiceFactory, redis_server: RedisServer
+) -> None:
+    drs = await service_factory(emulator, cache_url=redis_server.url, cache_timeout_s=0.2)
+    case = emulator.obj("private_file")
+    assert (await drs.object(case["drs_id"], user="alice")).status == 200
+    ready = await drs.request("GET", "/readyz", None)
+    assert ready.status == 200
+    redis_server.stop()
+    for _ in range(3):
+        answer = await drs.object(case["drs_id"], user="alice")
+        assert answer.status == 200
+        assert answer.body["checksums"][0]["checksum"] == case["md5"]
+    assert await _calls(emulator, BUNDLE) == 4  # served uncached, one call each
+    not_ready = await drs.request("GET", "/readyz", None)
+    assert not_ready.status == 503
+    assert not_ready.body["msg"] == "The shared cache is unreachable"
+    metrics = await drs.client.get("/metrics")
+    text = await metrics.text()
+    assert 'cache_operations_total{result="error"}' in text
