@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aiohttp import web
 
 from adapter.auth import bearer_token
@@ -40,6 +42,14 @@ def parse_expand(value: str | None) -> bool:
 def public_host(request: web.Request) -> str:
     """The host in self_uri and drs_uri: the configured one, else the request's Host."""
     return request.app[SETTINGS].drs_hostname or request.host
+
+
+OPENAPI_DOCUMENT = Path(__file__).resolve().parent / "openapi" / "drs-openapi-1.5.0.yaml"
+
+
+async def openapi_document(_request: web.Request) -> web.FileResponse:
+    """The DRS 1.5.0 OpenAPI document this service implements, for clients and fuzzers."""
+    return web.FileResponse(OPENAPI_DOCUMENT, headers={"Content-Type": "application/yaml"})
 
 
 async def service_info(request: web.Request) -> web.Response:
@@ -163,6 +173,7 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/readyz", readyz)
     router.add_get("/metrics", metrics)
     router.add_get(f"{DRS_BASE}/service-info", service_info)
+    router.add_get(f"{DRS_BASE}/openapi.yaml", openapi_document)
     # Fixed paths first: `/objects/access` must not be taken for an object called "access".
     router.add_post(f"{DRS_BASE}/objects/access", post_bulk_access)
     router.add_post(f"{DRS_BASE}/objects", post_bulk_objects)

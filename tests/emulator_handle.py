@@ -9,6 +9,7 @@ from aiohttp import ClientSession, web
 from pytest_aiohttp import AiohttpServer
 
 from adapter.emulator import EmulatorConfig, create_emulator_app, emulator_manifest
+from tests.log_scan import remember_tokens
 
 ANONYMOUS = "anonymous"
 
@@ -72,4 +73,6 @@ async def start_emulator(
     app = create_emulator_app(config or EmulatorConfig())
     server = await serve(app, host="127.0.0.1")
     url = f"http://127.0.0.1:{server.port}"
-    return EmulatorHandle(url, emulator_manifest(app, url), app, session)
+    manifest = emulator_manifest(app, url)
+    remember_tokens(manifest)
+    return EmulatorHandle(url, manifest, app, session)

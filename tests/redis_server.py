@@ -39,8 +39,8 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     @classmethod
-    def start(cls, workdir: Path) -> RedisServer:
-        port = _free_port()
+    def start(cls, workdir: Path, port: int | None = None) -> RedisServer:
+        port = port or _free_port()
         command = [
             redis_binary(),
             "--port", str(port),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 from tests.emulator_handle import EmulatorHandle
 from tests.redis_server import RedisServer
@@ -121,7 +122,10 @@ async def test_redis_holds_json_and_no_token(
 
 
 async def test_redis_killed_mid_test_keeps_serving_uncached(
-    emulator: EmulatorHandle, service_factory: ServiceFactory, redis_server: RedisServer
+    emulator: EmulatorHandle,
+    service_factory: ServiceFactory,
+    redis_server: RedisServer,
+    tmp_path: Path,
 ) -> None:
     drs = await service_factory(emulator, cache_url=redis_server.url, cache_timeout_s=0.2)
     case = emulator.obj("private_file")
@@ -137,6 +141,16 @@ async def test_redis_killed_mid_test_keeps_serving_uncached(
     not_ready = await drs.request("GET", "/readyz", None)
     assert not_ready.status == 503
     assert not_ready.body["msg"] == "The shared cache is unreachable"
+    # Redis comes back on the same address: the service uses it again.
+    revived = RedisServer.start(tmp_path, port=redis_server.port)
+    try:
+        other = emulator.obj("public_file")
+        for _ in range(3):
+            assert (await drs.object(other["drs_id"], user="alice")).status == 200
+        assert await _calls(emulator, BUNDLE) == 5
+        assert (await drs.request("GET", "/readyz", None)).status == 200
+    finally:
+        revived.stop()
     metrics = await drs.client.get("/metrics")
     text = await metrics.text()
     assert 'cache_operations_total{result="error"}' in text
