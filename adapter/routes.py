@@ -159,11 +159,16 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Readiness: started, and its shared cache reachable when one is configured."""
+    """Readiness: started; the shared cache reachable when one is configured; Synapse
+    reachable when `ready_checks_synapse` asks for it."""
     if RESOLVER not in request.app:
         raise ServiceUnavailable("The service is starting")
-    if request.app[SETTINGS].cache_url and not await request.app[CACHE].ping():
+    settings = request.app[SETTINGS]
+    if settings.cache_url and not await request.app[CACHE].ping():
         raise ServiceUnavailable("The shared cache is unreachable")
+    client = request.app[RESOLVER].client
+    if settings.ready_checks_synapse and not await client.reachable(settings.ready_timeout_s):
+        raise ServiceUnavailable("Synapse is unreachable")
     return web.json_response({"status": "ready"})
 
 

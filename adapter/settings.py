@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     cache_timeout_s: float = Field(default=0.25, gt=0)
     cache_key_salt: SecretStr | None = None
 
+    ready_checks_synapse: bool = False
+    ready_timeout_s: float = Field(default=2.0, gt=0)
+
     max_id_length: int = Field(default=256, ge=16)
     max_bulk_request_length: int = Field(default=1000, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)

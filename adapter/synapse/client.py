@@ -90,6 +90,18 @@ class SynapseClient:
         }
         return await self._text("GET", f"/file/v1/file/{handle_id}", token, params=params)
 
+    async def reachable(self, timeout_s: float) -> bool:
+        """Whether Synapse answers an anonymous who-am-I within `timeout_s` (for readiness)."""
+        try:
+            async with asyncio.timeout(timeout_s):
+                async with self._session.get(
+                    self._base + "/repo/v1/userProfile", headers={"Accept": "application/json"}
+                ) as response:
+                    await response.read()
+                    return response.status == 200
+        except (TimeoutError, aiohttp.ClientError):
+            return False
+
     async def batch_urls(
         self, token: str | None, requested: list[tuple[int, str]]
     ) -> list[BatchItem]:

@@ -121,3 +121,15 @@ async def test_throttled_upstream_is_503_with_retry_after(drs_factory: DrsFactor
     answer = await drs.object(drs.emulator.obj("private_file")["drs_id"], user="alice")
     assert answer.status == 503
     assert int(answer.headers["Retry-After"]) > 0
+
+
+async def test_large_headers_reach_the_app_and_huge_ones_are_refused_not_crashed(
+    drs: Drs,
+) -> None:
+    """Up to max_header_bytes a header gets a DRS Error; beyond, aiohttp's parser says 400."""
+    big = await drs.object("syn1.1", headers={"Authorization": "Basic " + "a" * 20_000})
+    assert big.status == 401
+    async with drs.client.session.get(
+        drs.client.make_url(f"{DRS}/service-info"), headers={"X-Big": "a" * 40_000}
+    ) as response:
+        assert response.status == 400

@@ -69,3 +69,16 @@ async def test_service_info_and_probes_are_not_drs_errors(drs_factory: DrsFactor
     assert (await drs.request("GET", "/readyz", None)).body == {"status": "ready"}
     info = await drs.request("GET", f"{DRS}/service-info", "/service-info")
     assert info.status == 200
+
+
+async def test_readiness_can_require_synapse(drs_factory: DrsFactory) -> None:
+    drs = await drs_factory(ready_checks_synapse=True, ready_timeout_s=0.3)
+    assert (await drs.request("GET", "/readyz", None)).status == 200
+    await drs.emulator.faults(maintenance=True)
+    down = await drs.request("GET", "/readyz", None)
+    assert down.status == 503
+    assert down.body["msg"] == "Synapse is unreachable"
+    await drs.emulator.faults(maintenance=False, stall_ms=2000)
+    assert (await drs.request("GET", "/readyz", None)).status == 503
+    plain = await drs_factory()  # by default readiness does not depend on Synapse
+    assert (await plain.request("GET", "/readyz", None)).status == 200

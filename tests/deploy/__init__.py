@@ -1,0 +1,1 @@
+"""Tests of what ships the service: the container image, the Helm chart, the configuration doc."""
