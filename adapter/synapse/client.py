@@ -7,7 +7,6 @@ import math
 import re
 import time
 from dataclasses import dataclass
-from json import loads as json_loads
 from typing import Any, TypeVar
 
 import aiohttp
@@ -67,14 +66,11 @@ class SynapseClient:
     async def entity_bundle(self, token: str | None, entity_id: str, version: int) -> EntityBundle:
         """The entity at a version and, when the caller may download, its file handles."""
         path = f"/repo/v1/entity/{entity_id}/version/{version}/bundle2"
-        body = await self._call("POST", path, token, json=_BUNDLE_REQUEST)
-        return _parse(EntityBundle, body)
+        return await self._model(EntityBundle, "POST", path, token, json=_BUNDLE_REQUEST)
 
     async def file_handle(self, token: str | None, handle_id: int) -> FileHandle:
         """A raw file handle (Synapse shows it to its creator only)."""
-        return _parse(
-            FileHandle, await self._call("GET", f"/file/v1/fileHandle/{handle_id}", token)
-        )
+        return await self._model(FileHandle, "GET", f"/file/v1/fileHandle/{handle_id}", token)
 
     async def file_handle_url(self, token: str | None, handle_id: int) -> str:
         """A presigned URL for a raw file handle (creator only)."""
@@ -119,22 +115,23 @@ class SynapseClient:
             "includePreSignedURLs": True,
             "includePreviewPreSignedURLs": False,
         }
-        answer = await self._call("POST", "/file/v1/fileHandle/batch", token, json=body)
-        return _parse(BatchResult, answer).requestedFiles
+        path = "/file/v1/fileHandle/batch"
+        return (await self._model(BatchResult, "POST", path, token, json=body)).requestedFiles
 
-    async def _call(
+    async def _model(
         self,
+        model: type[M],
         method: str,
         path: str,
         token: str | None,
         *,
         json: dict[str, Any] | None = None,
-        params: dict[str, str] | None = None,
-    ) -> Any:
-        body = await self._fetch(method, path, token, json=json, params=params)
+    ) -> M:
+        """One call whose JSON answer is read straight into `model` (malformed: 502)."""
+        body = await self._fetch(method, path, token, json=json)
         try:
-            return json_loads(body)
-        except ValueError as exc:
+            return model.model_validate_json(body)
+        except ValidationError as exc:
             raise BadGateway("Synapse sent a malformed answer") from exc
 
     async def _text(
@@ -306,10 +303,3 @@ def _reason(body: bytes) -> str | None:
         return ErrorResponse.model_validate_json(body).reason
     except ValidationError:
         return None
-
-
-def _parse(model: type[M], body: Any) -> M:
-    try:
-        return model.model_validate(body)
-    except ValidationError as exc:
-        raise BadGateway("Synapse sent an answer the adapter cannot read") from exc
