@@ -60,7 +60,9 @@ class Rendered:
 
     @property
     def test_pod(self) -> Manifest:
-        pods = [p for p in self.all("Pod") if p["metadata"]["annotations"]["helm.sh/hook"] == "test"]
+        pods = [
+            p for p in self.all("Pod") if p["metadata"]["annotations"]["helm.sh/hook"] == "test"
+        ]
         assert len(pods) == 1
         return pods[0]
 
