@@ -35,6 +35,10 @@ async def synapse_middleware(request: web.Request, handler: Handler) -> web.Stre
         return await handler(request)
     state = request.app[STATE]
     state.counters.total_requests += 1
+    # Synapse logs a caller's X-Request-ID; keeping the last few lets tests see it arrive.
+    request_id = request.headers.get("X-Request-ID")
+    if request_id is not None:
+        state.counters.request_ids.append(request_id[:128])
     route = route_key(request)
     if route is not None:
         state.counters.by_route[route] += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,6 +78,7 @@ class Counters:
     throttled: int = 0
     faulted: Counter[str] = field(default_factory=Counter)
     blob_requests: int = 0
+    request_ids: deque[str] = field(default_factory=lambda: deque(maxlen=100))
 
     def arrive(self, user: str) -> None:
         """Count a call in flight for `user` (throttled or not) and keep the peak."""
@@ -109,6 +110,7 @@ class Counters:
             "throttled": self.throttled,
             "faulted": dict(self.faulted),
             "blob_requests": self.blob_requests,
+            "request_ids": list(self.request_ids),
         }
 
 

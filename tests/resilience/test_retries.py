@@ -122,7 +122,7 @@ async def test_stalled_upstream_is_504_within_the_budget(
     assert time.perf_counter() - started < 2.0
 
 
-async def test_request_id_is_echoed_or_made_up(
+async def test_request_id_is_echoed_or_made_up_and_sent_to_synapse(
     emulator: EmulatorHandle, service_factory: ServiceFactory
 ) -> None:
     drs = await service_factory(emulator)
@@ -130,6 +130,7 @@ async def test_request_id_is_echoed_or_made_up(
         emulator.obj("private_file")["drs_id"], user="alice", headers={"X-Request-ID": "abc-123"}
     )
     assert answer.headers["X-Request-ID"] == "abc-123"
+    assert (await emulator.stats())["request_ids"] == ["abc-123"]  # sent upstream too
     made_up = await drs.object("syn1", user="alice", headers={"X-Request-ID": "bad id\twith"})
     assert made_up.headers["X-Request-ID"] != "bad id\twith"
     assert len(made_up.headers["X-Request-ID"]) == 32
