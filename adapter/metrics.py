@@ -28,7 +28,7 @@ class Metrics:
         self.request_seconds = Histogram(
             "drs_request_duration_seconds",
             "Time to answer a DRS request",
-            ["method", "route"],
+            ["method", "route", "status"],
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )
@@ -39,7 +39,7 @@ class Metrics:
         self.upstream_seconds = Histogram(
             "synapse_request_duration_seconds",
             "Time Synapse took to answer",
-            ["endpoint"],
+            ["endpoint", "status"],
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )

@@ -87,7 +87,7 @@ def observe_middleware(metrics: Metrics, budget_s: float) -> Middleware:
             method = request.method if request.method in _KNOWN_METHODS else "other"
             metrics.in_flight.dec()
             metrics.requests.labels(method, route, str(status)).inc()
-            metrics.request_seconds.labels(method, route).observe(elapsed)
+            metrics.request_seconds.labels(method, route, str(status)).observe(elapsed)
             log.info(
                 "request",
                 method=method,

@@ -238,7 +238,9 @@ class SynapseClient:
             log.info("synapse_unreachable", endpoint=endpoint, error_type=type(exc).__name__)
             raise _Retryable(BadGateway("Could not reach Synapse")) from None
         self._metrics.upstream.labels(endpoint, str(status)).inc()
-        self._metrics.upstream_seconds.labels(endpoint).observe(time.perf_counter() - started)
+        self._metrics.upstream_seconds.labels(endpoint, str(status)).observe(
+            time.perf_counter() - started
+        )
         if status < 400:
             return body
         if status == 429:
