@@ -123,7 +123,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[METRICS] = metrics
-    app[SERVICE_INFO] = build_service_info(settings).to_json()
+    app[SERVICE_INFO] = build_service_info(settings)
     app.cleanup_ctx.append(_cache)
     app.cleanup_ctx.append(_synapse_client)
     add_routes(app)

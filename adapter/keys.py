@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from adapter.cache import ReadCache
 from adapter.metrics import Metrics
+from adapter.models import ServiceInfo
 from adapter.resolver import Resolver
 from adapter.settings import Settings
 
@@ -15,4 +14,4 @@ SETTINGS = web.AppKey("settings", Settings)
 RESOLVER = web.AppKey("resolver", Resolver)
 CACHE = web.AppKey("cache", ReadCache)
 METRICS = web.AppKey("metrics", Metrics)
-SERVICE_INFO = web.AppKey("service_info", dict[str, Any])
+SERVICE_INFO = web.AppKey("service_info", ServiceInfo)

@@ -26,9 +26,7 @@ _HTTP_MESSAGES = {
 
 def error_response(status: int, msg: str, headers: dict[str, str] | None = None) -> web.Response:
     """The DRS `Error` body, whose `status_code` always equals the HTTP status."""
-    return web.json_response(
-        Error(msg=msg, status_code=status).to_json(), status=status, headers=headers
-    )
+    return Error(msg=msg, status_code=status).to_response(status, headers)
 
 
 @web.middleware

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
 
@@ -14,6 +15,13 @@ class WireModel(BaseModel):
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
+
+    def to_response(self, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+        """The model as a JSON response, serialised by pydantic-core in one step."""
+        body = self.__pydantic_serializer__.to_json(self, exclude_none=True)
+        return web.Response(
+            body=body, status=status, headers=headers, content_type="application/json"
+        )
 
 
 class Error(WireModel):

@@ -53,7 +53,7 @@ async def openapi_document(_request: web.Request) -> web.FileResponse:
 
 
 async def service_info(request: web.Request) -> web.Response:
-    return web.json_response(request.app[SERVICE_INFO])
+    return request.app[SERVICE_INFO].to_response()
 
 
 def _object_id(request: web.Request) -> ObjectId:
@@ -66,7 +66,7 @@ async def _object(request: web.Request, expand: bool) -> web.Response:
     drs_object = await request.app[RESOLVER].drs_object(
         token, object_id, public_host(request), expand=expand
     )
-    return web.json_response(drs_object.to_json())
+    return drs_object.to_response()
 
 
 async def get_object(request: web.Request) -> web.Response:
@@ -85,7 +85,7 @@ async def _access_url(request: web.Request) -> web.Response:
     access_id = access_id_for(object_id, request.match_info["access_id"], max_length)
     token = bearer_token(request)
     access_url = await request.app[RESOLVER].access_url(token, access_id)
-    return web.json_response(access_url.to_json())
+    return access_url.to_response()
 
 
 async def get_access_url(request: web.Request) -> web.Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import signal
 import socket
@@ -50,10 +51,10 @@ async def test_demo_guide_commands_work_and_ctrl_c_stops_both() -> None:
         commands = [line.strip() for line in guide_lines if line.strip().startswith("curl ")]
         assert len(commands) == 6
         outputs = [await _run_shell(f"{export}\n{command}") for command in commands]
-        assert '"artifact": "drs"' in outputs[0]
-        assert '"checksums"' in outputs[1]
-        assert '"contents"' in outputs[2]
-        assert '"url"' in outputs[3]
+        assert json.loads(outputs[0])["type"]["artifact"] == "drs"
+        assert json.loads(outputs[1])["checksums"]
+        assert "contents" in json.loads(outputs[2])
+        assert json.loads(outputs[3])["url"].startswith("http")
         expected_md5 = re.search(r"#\s+([0-9a-f]{32})", commands[4])
         assert expected_md5 is not None
         assert outputs[4].split()[0] == expected_md5[1]
