@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import structlog
 from aiohttp import web
 
 from adapter.app import create_app
-from adapter.logs import configure_logging
+from adapter.logs import configure_logging, get_logger
 from adapter.settings import Settings
 
 
 def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
-    structlog.get_logger("adapter").info(
+    get_logger("adapter").info(
         "starting", host=settings.host, port=settings.port, synapse_url=settings.synapse_url
     )
     web.run_app(

@@ -14,16 +14,16 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import structlog
 from aiocache import Cache
 from aiocache.base import BaseCache
 from aiocache.serializers import JsonSerializer
 from pydantic import BaseModel, ValidationError
 
 from adapter.errors import NotFound
+from adapter.logs import get_logger
 from adapter.metrics import Metrics
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -145,7 +145,8 @@ class ReadCache:
 def make_backend(url: str | None, timeout_s: float) -> BaseCache:
     """Memory by default; Redis (shared by replicas) when a redis:// URL is configured."""
     if not url:
-        return Cache(Cache.MEMORY, serializer=JsonSerializer(), timeout=timeout_s)
+        # An in-process dict cannot hang: no per-operation timeout (it costs a task each).
+        return Cache(Cache.MEMORY, serializer=JsonSerializer(), timeout=None)
     backend: BaseCache = Cache.from_url(url)
     # JSON, never pickle: a shared Redis must not become a code-execution path.
     backend.serializer = JsonSerializer()

@@ -13,10 +13,11 @@ from aiohttp.typedefs import Handler, Middleware
 
 from adapter import context
 from adapter.errors import AdapterError
+from adapter.logs import get_logger
 from adapter.metrics import Metrics
 from adapter.models import Error
 
-log = structlog.get_logger("adapter.access")
+log = get_logger("adapter.access")
 
 _HTTP_MESSAGES = {
     404: "Not found: this service has no such path",

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any
+from typing import Any, TextIO, cast
 
 import pytest
 from aiohttp import ClientSession
@@ -18,7 +17,7 @@ from adapter.settings import Settings
 from tests.drs_client import Drs, DrsFactory
 from tests.emulator_handle import EmulatorHandle, start_emulator
 from tests.live_stack import live_stack  # noqa: F401 - a shared fixture, offered here
-from tests.log_scan import ISSUED_TOKENS, CapturingHandler
+from tests.log_scan import ISSUED_TOKENS, CapturingStream
 
 EmulatorFactory = Callable[..., Awaitable[EmulatorHandle]]
 
@@ -26,13 +25,9 @@ EmulatorFactory = Callable[..., Awaitable[EmulatorHandle]]
 @pytest.fixture(scope="session", autouse=True)
 def logs_never_carry_a_token() -> Iterator[None]:
     """All the suite's log lines, through the service's own logging set-up, hold no token."""
-    configure_logging("DEBUG", "json")
-    root = logging.getLogger()
-    capture = CapturingHandler()
-    capture.setFormatter(root.handlers[0].formatter)
-    root.addHandler(capture)
+    capture = CapturingStream()
+    configure_logging("DEBUG", "json", stream=cast(TextIO, capture))
     yield
-    root.removeHandler(capture)
     assert capture.lines, "the capture saw no log line at all"
     leaked = sum(1 for line in capture.lines for token in ISSUED_TOKENS if token in line)
     assert leaked == 0, f"{leaked} log lines carry a bearer token"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import logging
+import io
+import sys
 from typing import Any
 
 # Every bearer token any emulator handed out during the session.
@@ -15,12 +16,17 @@ def remember_tokens(manifest: dict[str, Any]) -> None:
     ISSUED_TOKENS.add(manifest["invalid_token"])
 
 
-class CapturingHandler(logging.Handler):
-    """Keeps each formatted line (the same JSON the service writes to stdout)."""
+class CapturingStream(io.TextIOBase):
+    """Keeps every line written (the JSON the service writes) and passes it on to stdout."""
 
     def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
+        super().__init__()
         self.lines: list[str] = []
 
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
+    def write(self, text: str) -> int:
+        self.lines.extend(line for line in text.splitlines() if line)
+        # Looked up at each write, so pytest's per-test capture still shows the lines.
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()

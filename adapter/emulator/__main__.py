@@ -10,13 +10,12 @@ import os
 import signal
 from pathlib import Path
 
-import structlog
 from aiohttp import web
 
 from adapter.emulator import EmulatorConfig, create_emulator_app, emulator_manifest
-from adapter.logs import configure_logging
+from adapter.logs import configure_logging, get_logger
 
-log = structlog.get_logger("adapter.emulator")
+log = get_logger("adapter.emulator")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

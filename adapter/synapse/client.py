@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import aiohttp
-import structlog
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_random_exponential
 
@@ -22,6 +21,7 @@ from adapter.errors import (
     ServiceUnavailable,
     from_synapse,
 )
+from adapter.logs import get_logger
 from adapter.metrics import Metrics
 from adapter.synapse.limits import CallerLimiter
 from adapter.synapse.models import (
@@ -32,7 +32,7 @@ from adapter.synapse.models import (
     FileHandle,
 )
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 
