@@ -5,7 +5,6 @@
     ├── Unauthorized          401    bad or unsupported credentials (adds WWW-Authenticate)
     ├── Forbidden             403    no permission, missing scope, unmet access requirement
     ├── NotFound              404    no such object, in trash, unknown path
-    ├── MethodNotAllowed      405    a route that exists, with another method
     ├── PayloadTooLarge       413    body or bulk request over its limit
     ├── UnsupportedMediaType  415    a request body that is not JSON
     └── UpstreamError                Synapse could not give a usable answer
@@ -13,8 +12,8 @@
         ├── ServiceUnavailable 503   Synapse throttling or maintenance outlasting the retries
         └── GatewayTimeout    504    Synapse did not answer in time
 
-Handlers and the resolver raise these; one middleware turns them into the DRS `Error` body,
-whose `status_code` always equals the HTTP status.
+Handlers and the resolver raise these; one middleware turns them, and aiohttp's own 404,
+405 and 413, into the DRS `Error` body, whose `status_code` always equals the HTTP status.
 """
 
 from __future__ import annotations
@@ -53,17 +52,6 @@ class Forbidden(AdapterError):
 
 class NotFound(AdapterError):
     status = 404
-
-
-class MethodNotAllowed(AdapterError):
-    status = 405
-
-    def __init__(self, msg: str, allowed: frozenset[str]) -> None:
-        super().__init__(msg)
-        self.allowed = allowed
-
-    def headers(self) -> dict[str, str]:
-        return {"Allow": ", ".join(sorted(self.allowed))}
 
 
 class PayloadTooLarge(AdapterError):
