@@ -10,16 +10,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from aiocache import Cache
 from aiocache.base import BaseCache
-from aiocache.serializers import JsonSerializer
+from aiocache.serializers import StringSerializer
 from pydantic import BaseModel, ValidationError
 
-from adapter.errors import NotFound
+from adapter.errors import BadGateway, NotFound
 from adapter.logs import get_logger
 from adapter.metrics import Metrics
 
@@ -29,6 +30,13 @@ T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
 KEY_VERSION = "drs1"  # bump when the shape of cached values changes
+
+
+class _Entry(BaseModel, Generic[M]):
+    """A cache entry: Synapse's answer, or the "not found" Synapse gave."""
+
+    value: M | None = None
+    not_found: str | None = None
 
 
 class SingleFlight:
@@ -85,41 +93,54 @@ class ReadCache:
     def key(self, kind: str, token: str | None, ident: str) -> str:
         return f"{KEY_VERSION}:{kind}:{self.caller(token)}:{ident}"
 
-    async def get_or_fetch(self, key: str, model: type[M], fetch: Callable[[], Awaitable[M]]) -> M:
-        """The cached value for `key`, or the fetched one (then stored); cached 404s re-raise."""
+    async def get_or_fetch(
+        self, key: str, model: type[M], fetch: Callable[[], Awaitable[bytes]]
+    ) -> M:
+        """The cached value for `key`, or the fetched one (then stored); cached 404s re-raise.
+
+        `fetch` returns Synapse's JSON as it came: it is stored as it is, inside a small JSON
+        envelope, and read back in one pass by pydantic-core (no dump, no second parse).
+        """
         cached = await self._get(key)
-        if cached is not None and "not_found" in cached:
-            self._metrics.cache.labels("hit").inc()
-            raise NotFound(str(cached["not_found"]))
         if cached is not None:
             try:
-                value = model.model_validate(cached.get("value"))
+                entry = _Entry[model].model_validate_json(cached)  # type: ignore[valid-type]
             except ValidationError:
                 self._failed("decode", ValueError("unreadable cache entry"))
             else:
                 self._metrics.cache.labels("hit").inc()
-                return value
+                if entry.not_found is not None:
+                    raise NotFound(entry.not_found)
+                if entry.value is not None:
+                    value: M = entry.value
+                    return value
         self._metrics.cache.labels("miss").inc()
-        return await self._flights.do(key, lambda: self._fetch_and_store(key, fetch))
+        return await self._flights.do(key, lambda: self._fetch_and_store(key, model, fetch))
 
-    async def _fetch_and_store(self, key: str, fetch: Callable[[], Awaitable[M]]) -> M:
+    async def _fetch_and_store(
+        self, key: str, model: type[M], fetch: Callable[[], Awaitable[bytes]]
+    ) -> M:
         try:
-            value = await fetch()
+            raw = await fetch()
         except NotFound as exc:
-            await self._set(key, {"not_found": exc.msg}, self._not_found_ttl)
+            await self._set(key, json.dumps({"not_found": exc.msg}), self._not_found_ttl)
             raise
-        await self._set(key, {"value": value.model_dump(mode="json")}, self._ttl)
+        try:
+            value = model.model_validate_json(raw)
+        except ValidationError as exc:
+            raise BadGateway("Synapse sent a malformed answer") from exc
+        await self._set(key, f'{{"value":{raw.decode()}}}', self._ttl)
         return value
 
-    async def _get(self, key: str) -> dict[str, Any] | None:
+    async def _get(self, key: str) -> str | None:
         try:
-            found: dict[str, Any] | None = await self.backend.get(key)
+            found = await self.backend.get(key)
         except Exception as exc:  # noqa: BLE001 - any cache failure means: serve uncached
             self._failed("get", exc)
             return None
-        return found if isinstance(found, dict) else None
+        return found if isinstance(found, str) else None
 
-    async def _set(self, key: str, value: dict[str, Any], ttl: float) -> None:
+    async def _set(self, key: str, value: str, ttl: float) -> None:
         try:
             await self.backend.set(key, value, ttl=ttl)
         except Exception as exc:  # noqa: BLE001 - any cache failure means: serve uncached
@@ -144,11 +165,12 @@ class ReadCache:
 
 def make_backend(url: str | None, timeout_s: float) -> BaseCache:
     """Memory by default; Redis (shared by replicas) when a redis:// URL is configured."""
+    # Values are JSON text made here (StringSerializer stores them as they are); never
+    # pickle: a shared Redis must not become a code-execution path.
     if not url:
         # An in-process dict cannot hang: no per-operation timeout (it costs a task each).
-        return Cache(Cache.MEMORY, serializer=JsonSerializer(), timeout=None)
+        return Cache(Cache.MEMORY, serializer=StringSerializer(), timeout=None)
     backend: BaseCache = Cache.from_url(url)
-    # JSON, never pickle: a shared Redis must not become a code-execution path.
-    backend.serializer = JsonSerializer()
+    backend.serializer = StringSerializer()
     backend.timeout = timeout_s
     return backend

@@ -27,9 +27,7 @@ from adapter.synapse.limits import CallerLimiter
 from adapter.synapse.models import (
     BatchItem,
     BatchResult,
-    EntityBundle,
     ErrorResponse,
-    FileHandle,
 )
 
 log = get_logger(__name__)
@@ -63,14 +61,15 @@ class SynapseClient:
             multiplier=self._policy.base_delay_s, max=self._policy.max_delay_s
         )
 
-    async def entity_bundle(self, token: str | None, entity_id: str, version: int) -> EntityBundle:
-        """The entity at a version and, when the caller may download, its file handles."""
+    async def entity_bundle_json(self, token: str | None, entity_id: str, version: int) -> bytes:
+        """The entity at a version and, when the caller may download, its file handles, as
+        Synapse's JSON (an `EntityBundle`; the cache stores it as it came)."""
         path = f"/repo/v1/entity/{entity_id}/version/{version}/bundle2"
-        return await self._model(EntityBundle, "POST", path, token, json=_BUNDLE_REQUEST)
+        return await self._fetch("POST", path, token, json=_BUNDLE_REQUEST)
 
-    async def file_handle(self, token: str | None, handle_id: int) -> FileHandle:
-        """A raw file handle (Synapse shows it to its creator only)."""
-        return await self._model(FileHandle, "GET", f"/file/v1/fileHandle/{handle_id}", token)
+    async def file_handle_json(self, token: str | None, handle_id: int) -> bytes:
+        """A raw file handle (Synapse shows it to its creator only), as Synapse's JSON."""
+        return await self._fetch("GET", f"/file/v1/fileHandle/{handle_id}", token)
 
     async def file_handle_url(self, token: str | None, handle_id: int) -> str:
         """A presigned URL for a raw file handle (creator only)."""
