@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint types pytest demo run emulator clean
+.PHONY: venv test lint types pytest demo run emulator bench clean
 
 venv: $(STAMP)
 
@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 lint: venv
-	$(BIN)/ruff check adapter tests
-	$(BIN)/ruff format --check adapter tests
+	$(BIN)/ruff check adapter tests bench
+	$(BIN)/ruff format --check adapter tests bench
 
 types: venv
 	$(BIN)/mypy
@@ -39,3 +39,6 @@ emulator: venv
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+bench: venv
+	$(BIN)/python -m bench

@@ -1,0 +1,112 @@
+"""The load generator: an asyncio aiohttp client with fixed concurrency and bounded work."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+
+@dataclass
+class Request:
+    method: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+
+
+@dataclass
+class Outcome:
+    """Latencies of the requests that completed, their statuses, and the wall time."""
+
+    latencies: list[float]
+    statuses: dict[int, int]
+    errors: int
+    seconds: float
+
+    def figures(self) -> dict[str, float]:
+        ordered = sorted(self.latencies)
+        count = len(ordered)
+
+        def pct(p: float) -> float:
+            return ordered[min(count - 1, int(p * count))] * 1000 if count else 0.0
+
+        return {
+            "requests": count,
+            "errors": self.errors,
+            "rps": round(count / self.seconds, 1) if self.seconds else 0.0,
+            "p50_ms": round(pct(0.50), 3),
+            "p95_ms": round(pct(0.95), 3),
+            "p99_ms": round(pct(0.99), 3),
+            "mean_ms": round(statistics.fmean(ordered) * 1000, 3) if count else 0.0,
+        }
+
+
+async def run(
+    make: Callable[[int], Request],
+    total: int,
+    concurrency: int,
+    max_seconds: float = 15.0,
+) -> Outcome:
+    """Send `make(i)` for i < total with `concurrency` workers, stopping after max_seconds."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    errors = 0
+    counter = iter(range(total))
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    timeout = aiohttp.ClientTimeout(total=60)
+    started = time.perf_counter()
+    stop_at = started + max_seconds
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+
+        async def worker() -> None:
+            nonlocal errors
+            for index in counter:
+                if time.perf_counter() > stop_at:
+                    return
+                request = make(index)
+                sent = time.perf_counter()
+                try:
+                    async with session.request(
+                        request.method, request.url, headers=request.headers, json=request.json
+                    ) as response:
+                        await response.read()
+                        statuses[response.status] = statuses.get(response.status, 0) + 1
+                except (aiohttp.ClientError, TimeoutError):
+                    errors += 1
+                    continue
+                latencies.append(time.perf_counter() - sent)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return Outcome(latencies, statuses, errors, time.perf_counter() - started)
+
+
+async def hold_connections(url: str, connections: int, rounds: int) -> dict[str, int]:
+    """Open `connections` keep-alive connections at once, each sending `rounds` GETs."""
+    ok = errors = 0
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        barrier = asyncio.Event()
+
+        async def client() -> None:
+            nonlocal ok, errors
+            await barrier.wait()
+            for _ in range(rounds):
+                try:
+                    async with session.get(url) as response:
+                        await response.read()
+                        ok += response.status == 200
+                        errors += response.status != 200
+                except (aiohttp.ClientError, TimeoutError):
+                    errors += 1
+
+        tasks = [asyncio.ensure_future(client()) for _ in range(connections)]
+        await asyncio.sleep(0)
+        barrier.set()
+        await asyncio.gather(*tasks)
+    return {"ok": ok, "errors": errors}

@@ -1,0 +1,104 @@
+"""Child processes for a run: start on a free loopback port, wait, measure CPU and RSS, stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Child:
+    """One server process of the run."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _start(args: list[str], port: int, env: dict[str, str] | None = None) -> Child:
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
+        [sys.executable, *args],
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    child = Child(process, port)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{args[1]} exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return child
+        except OSError:
+            time.sleep(0.05)
+    child.stop()
+    raise RuntimeError(f"{args[1]} did not start")
+
+
+def start_emulator(workdir: Path, *extra: str) -> tuple[Child, dict[str, Any]]:
+    port = free_port()
+    manifest_path = workdir / f"manifest-{port}.json"
+    child = _start(
+        ["-m", "adapter.emulator", "--port", str(port), "--manifest", str(manifest_path),
+         "--no-throttle", "--log-level", "WARNING", *extra],
+        port,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not manifest_path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return child, json.loads(manifest_path.read_text())
+
+
+def start_service(synapse_url: str, **settings: str) -> Child:
+    port = free_port()
+    env = {
+        "ADAPTER_PORT": str(port),
+        "ADAPTER_SYNAPSE_URL": synapse_url,
+        "ADAPTER_LOG_LEVEL": "WARNING",
+        **{f"ADAPTER_{name.upper()}": value for name, value in settings.items()},
+    }
+    return _start(["-m", "adapter"], port, env)
+
+
+def start_floor() -> Child:
+    port = free_port()
+    return _start(["-m", "bench.floor", "--port", str(port)], port)
