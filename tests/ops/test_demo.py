@@ -6,15 +6,9 @@ import asyncio
 import json
 import re
 import signal
-import socket
 import sys
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.ports import free_port
 
 
 async def _run_shell(script: str) -> str:
@@ -27,7 +21,7 @@ async def _run_shell(script: str) -> str:
 
 
 async def test_demo_guide_commands_work_and_ctrl_c_stops_both() -> None:
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -5,22 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 import sys
 import time
 
 from aiohttp import ClientSession
 
 from tests.emulator_handle import EmulatorHandle
+from tests.ports import free_port
 
 DRS = "/ga4gh/drs/v1"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def _wait_listening(port: int, timeout_s: float = 20.0) -> None:
@@ -38,7 +31,7 @@ async def _wait_listening(port: int, timeout_s: float = 20.0) -> None:
 
 
 async def test_sigterm_finishes_in_flight_requests_then_exits(emulator: EmulatorHandle) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         "ADAPTER_PORT": str(port),
         "ADAPTER_SYNAPSE_URL": emulator.url,
