@@ -58,7 +58,11 @@ async def test_metrics_count_requests_upstream_calls_cache_and_retries(
     upstream_429 = value("synapse_requests_total", endpoint=BUNDLE, status="429")
     assert upstream_429 >= 2  # first try and at least one retry, within 0.3 s
     assert value("synapse_throttled_total", endpoint=BUNDLE) == upstream_429
-    assert value("synapse_retries_total", endpoint=BUNDLE) == upstream_429 - 1
+    # Every attempt after the first is a retry. The last one may be cut by the request's own
+    # budget before Synapse answers: it counts as a timeout, not a 429.
+    cut = value("synapse_requests_total", endpoint=BUNDLE, status="timeout")
+    assert cut <= 1
+    assert value("synapse_retries_total", endpoint=BUNDLE) == upstream_429 + cut - 1
     assert value("synapse_request_duration_seconds_count", endpoint=BUNDLE, status="200") == 1
     assert (
         value("synapse_request_duration_seconds_count", endpoint=BUNDLE, status="429")
