@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -17,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from aiocache import Cache
 from aiocache.base import BaseCache
-from aiocache.serializers import StringSerializer
+from aiocache.serializers import NullSerializer, StringSerializer
 from pydantic import BaseModel, ValidationError
 
 from adapter.errors import BadGateway, NotFound
@@ -83,12 +82,16 @@ class ReadCache:
         self._flights = SingleFlight()
         self._log_interval = error_log_interval_s
         self._last_error_log = -float("inf")
+        # An in-process backend keeps the validated models themselves (nothing to encode or
+        # parse on a hit); a shared one (Redis) keeps JSON text, never pickles.
+        self._in_process = isinstance(backend.serializer, NullSerializer)
+        self._entries: dict[type[BaseModel], type[_Entry[Any]]] = {}
 
     def caller(self, token: str | None) -> str:
-        """The caller part of a key: a salted HMAC of the token; never the token itself."""
+        """The caller part of a key: a keyed BLAKE2b MAC of the token; never the token itself."""
         if token is None:
             return "anonymous"
-        return hmac.new(self._salt, token.encode(), hashlib.sha256).hexdigest()[:32]
+        return hashlib.blake2b(token.encode(), key=self._salt, digest_size=16).hexdigest()
 
     def key(self, kind: str, token: str | None, ident: str) -> str:
         return f"{KEY_VERSION}:{kind}:{self.caller(token)}:{ident}"
@@ -103,19 +106,36 @@ class ReadCache:
         """
         cached = await self._get(key)
         if cached is not None:
-            try:
-                entry = _Entry[model].model_validate_json(cached)  # type: ignore[valid-type]
-            except ValidationError:
-                self._failed("decode", ValueError("unreadable cache entry"))
-            else:
-                self._metrics.cache.labels("hit").inc()
+            entry = self._decode(model, cached)
+            if entry is not None:
+                self._metrics.cache_hit.inc()
                 if entry.not_found is not None:
                     raise NotFound(entry.not_found)
                 if entry.value is not None:
                     value: M = entry.value
                     return value
-        self._metrics.cache.labels("miss").inc()
+        self._metrics.cache_miss.inc()
         return await self._flights.do(key, lambda: self._fetch_and_store(key, model, fetch))
+
+    def _entry(self, model: type[M]) -> type[_Entry[M]]:
+        # Parametrising a generic model on every read costs more than the read: once per model.
+        entry = self._entries.get(model)
+        if entry is None:
+            entry = self._entries[model] = _Entry[model]  # type: ignore[valid-type]
+        return entry
+
+    def _decode(self, model: type[M], cached: object) -> _Entry[M] | None:
+        """A stored entry back as a model; an unreadable one is a cache failure (None)."""
+        entry_model = self._entry(model)
+        if isinstance(cached, entry_model):
+            return cached
+        if isinstance(cached, str):
+            try:
+                return entry_model.model_validate_json(cached)
+            except ValidationError:
+                pass
+        self._failed("decode", ValueError("unreadable cache entry"))
+        return None
 
     async def _fetch_and_store(
         self, key: str, model: type[M], fetch: Callable[[], Awaitable[bytes]]
@@ -123,31 +143,35 @@ class ReadCache:
         try:
             raw = await fetch()
         except NotFound as exc:
-            await self._set(key, json.dumps({"not_found": exc.msg}), self._not_found_ttl)
+            missing = self._entry(model)(not_found=exc.msg)
+            stored = missing if self._in_process else json.dumps({"not_found": exc.msg})
+            await self._set(key, stored, self._not_found_ttl)
             raise
         try:
             value = model.model_validate_json(raw)
         except ValidationError as exc:
             raise BadGateway("Synapse sent a malformed answer") from exc
-        await self._set(key, f'{{"value":{raw.decode()}}}', self._ttl)
+        # In process, the model; in Redis, Synapse's JSON as it came inside a small envelope
+        # (read back in one pass, no dump and no second parse).
+        entry = self._entry(model)(value=value) if self._in_process else None
+        await self._set(key, entry or f'{{"value":{raw.decode()}}}', self._ttl)
         return value
 
-    async def _get(self, key: str) -> str | None:
+    async def _get(self, key: str) -> object:
         try:
-            found = await self.backend.get(key)
+            return await self.backend.get(key)
         except Exception as exc:  # noqa: BLE001 - any cache failure means: serve uncached
             self._failed("get", exc)
             return None
-        return found if isinstance(found, str) else None
 
-    async def _set(self, key: str, value: str, ttl: float) -> None:
+    async def _set(self, key: str, value: object, ttl: float) -> None:
         try:
             await self.backend.set(key, value, ttl=ttl)
         except Exception as exc:  # noqa: BLE001 - any cache failure means: serve uncached
             self._failed("set", exc)
 
     def _failed(self, operation: str, exc: Exception) -> None:
-        self._metrics.cache.labels("error").inc()
+        self._metrics.cache_error.inc()
         now = time.monotonic()
         if now - self._last_error_log >= self._log_interval:
             self._last_error_log = now
@@ -165,11 +189,12 @@ class ReadCache:
 
 def make_backend(url: str | None, timeout_s: float) -> BaseCache:
     """Memory by default; Redis (shared by replicas) when a redis:// URL is configured."""
-    # Values are JSON text made here (StringSerializer stores them as they are); never
+    # Redis values are JSON text made here (StringSerializer stores them as they are); never
     # pickle: a shared Redis must not become a code-execution path.
     if not url:
-        # An in-process dict cannot hang: no per-operation timeout (it costs a task each).
-        return Cache(Cache.MEMORY, serializer=StringSerializer(), timeout=None)
+        # In process: the validated models themselves (NullSerializer), and no per-operation
+        # timeout (an in-process dict cannot hang, and a timeout costs a task each).
+        return Cache(Cache.MEMORY, serializer=NullSerializer(), timeout=None)
     backend: BaseCache = Cache.from_url(url)
     backend.serializer = StringSerializer()
     backend.timeout = timeout_s

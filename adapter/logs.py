@@ -8,6 +8,7 @@ import sys
 from collections.abc import MutableMapping
 from typing import Any, Literal, TextIO
 
+import orjson
 import structlog
 
 LogFormat = Literal["json", "console"]
@@ -22,6 +23,9 @@ REDACTED = "[redacted]"
 
 # One cheap search first: most strings (routes, statuses, ids) hold nothing to redact.
 _SUSPECT = re.compile(r"(?i)bearer|signature|security-token")
+# The same question asked once of a whole rendered JSON line, secret key names included
+# (plain substring tests: a case-folding regex alternation costs ten times more).
+_SUSPECT_WORDS = (b"bearer", b"signature", b"token", b"authorization", b"password", b"secret")
 
 
 def redact_text(text: str) -> str:
@@ -40,6 +44,20 @@ def _redact(
         elif isinstance(value, str):
             event_dict[key] = redact_text(value)
     return event_dict
+
+
+def _render_json(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> str:
+    return orjson.dumps(event_dict, default=repr).decode()
+
+
+def _render_json_redacted(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> str:
+    """The line as JSON; only when it holds something that may be a secret is each value
+    redacted and the line rendered again (as _redact, then _render_json, would do)."""
+    line = orjson.dumps(event_dict, default=repr)
+    folded = line.lower()
+    if any(word in folded for word in _SUSPECT_WORDS):
+        line = orjson.dumps(_redact(logger, method, event_dict), default=repr)
+    return line.decode()
 
 
 def _summarise_exception(
@@ -76,13 +94,16 @@ def configure_logging(
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer()
-        if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=False)
-    )
+    if fmt == "json":
+        # orjson, and the redaction asked once of the rendered line: a third of the cost of
+        # the standard library's json and a redaction pass over every value of every line.
+        own_tail: list[structlog.types.Processor] = [_render_json_redacted]
+        foreign_tail: list[structlog.types.Processor] = [_redact, _render_json]
+    else:
+        console = structlog.dev.ConsoleRenderer(colors=False)
+        own_tail = foreign_tail = [_redact, console]
     structlog.configure(
-        processors=[*shared, _logger_name, _summarise_exception, _redact, renderer],
+        processors=[*shared, _logger_name, _summarise_exception, *own_tail],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.WriteLoggerFactory(out),
         cache_logger_on_first_use=True,
@@ -92,8 +113,7 @@ def configure_logging(
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             _summarise_exception,
-            _redact,
-            renderer,
+            *foreign_tail,
         ],
     )
     handler = logging.StreamHandler(out)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import secrets
 import time
-import uuid
 
 import structlog
 from aiohttp import web
@@ -59,7 +59,7 @@ def _request_id(sent: str | None) -> str:
     """The caller's X-Request-ID when it is a sane token, else a new one."""
     if sent is not None and _REQUEST_ID.fullmatch(sent):
         return sent
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 def observe_middleware(metrics: Metrics, budget_s: float) -> Middleware:
@@ -85,8 +85,7 @@ def observe_middleware(metrics: Metrics, budget_s: float) -> Middleware:
             route = resource.canonical if resource is not None else "unmatched"
             method = request.method if request.method in _KNOWN_METHODS else "other"
             metrics.in_flight.dec()
-            metrics.requests.labels(method, route, str(status)).inc()
-            metrics.request_seconds.labels(method, route, str(status)).observe(elapsed)
+            metrics.observe_request(method, route, status, elapsed)
             log.info(
                 "request",
                 method=method,

@@ -53,7 +53,7 @@ class Child:
                 self.process.wait()
 
 
-def _start(args: list[str], port: int, env: dict[str, str] | None = None) -> Child:
+def start(args: list[str], port: int, env: dict[str, str] | None = None) -> Child:
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
         [sys.executable, *args],
         env={**os.environ, **(env or {})},
@@ -77,7 +77,7 @@ def _start(args: list[str], port: int, env: dict[str, str] | None = None) -> Chi
 def start_emulator(workdir: Path, *extra: str) -> tuple[Child, dict[str, Any]]:
     port = free_port()
     manifest_path = workdir / f"manifest-{port}.json"
-    child = _start(
+    child = start(
         ["-m", "adapter.emulator", "--port", str(port), "--manifest", str(manifest_path),
          "--no-throttle", "--log-level", "WARNING", *extra],
         port,
@@ -96,9 +96,9 @@ def start_service(synapse_url: str, **settings: str) -> Child:
         "ADAPTER_LOG_LEVEL": "WARNING",
         **{f"ADAPTER_{name.upper()}": value for name, value in settings.items()},
     }
-    return _start(["-m", "adapter"], port, env)
+    return start(["-m", "adapter"], port, env)
 
 
 def start_floor() -> Child:
     port = free_port()
-    return _start(["-m", "bench.floor", "--port", str(port)], port)
+    return start(["-m", "bench.floor", "--port", str(port)], port)

@@ -23,11 +23,11 @@ EmulatorFactory = Callable[..., Awaitable[EmulatorHandle]]
 
 
 @pytest.fixture(scope="session", autouse=True)
-def logs_never_carry_a_token() -> Iterator[None]:
+def logs_never_carry_a_token() -> Iterator[CapturingStream]:
     """All the suite's log lines, through the service's own logging set-up, hold no token."""
     capture = CapturingStream()
     configure_logging("DEBUG", "json", stream=cast(TextIO, capture))
-    yield
+    yield capture
     assert capture.lines, "the capture saw no log line at all"
     leaked = sum(1 for line in capture.lines for token in ISSUED_TOKENS if token in line)
     assert leaked == 0, f"{leaked} log lines carry a bearer token"

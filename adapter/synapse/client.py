@@ -227,19 +227,16 @@ class SynapseClient:
                 status = response.status
                 retry_after = _retry_after(response.headers.get("Retry-After"))
         except TimeoutError:
-            self._metrics.upstream.labels(endpoint, "timeout").inc()
+            self._metrics.observe_upstream(endpoint, "timeout")
             budget_cut = time.perf_counter() - started >= remaining - 0.005
             raise _Retryable(
                 GatewayTimeout("Synapse did not answer in time"), budget_cut=budget_cut
             ) from None
         except aiohttp.ClientError as exc:
-            self._metrics.upstream.labels(endpoint, "error").inc()
+            self._metrics.observe_upstream(endpoint, "error")
             log.info("synapse_unreachable", endpoint=endpoint, error_type=type(exc).__name__)
             raise _Retryable(BadGateway("Could not reach Synapse")) from None
-        self._metrics.upstream.labels(endpoint, str(status)).inc()
-        self._metrics.upstream_seconds.labels(endpoint, str(status)).observe(
-            time.perf_counter() - started
-        )
+        self._metrics.observe_upstream(endpoint, str(status), time.perf_counter() - started)
         if status < 400:
             return body
         if status == 429:

@@ -1,0 +1,70 @@
+"""Log lines: JSON through the service's own set-up, and no secret in any of them."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from adapter.logs import REDACTED, get_logger
+from tests.log_scan import CapturingStream
+
+
+def _last(capture: CapturingStream, event: str) -> dict[str, Any]:
+    lines = [json.loads(line) for line in capture.lines]
+    found: dict[str, Any] = next(line for line in reversed(lines) if line["event"] == event)
+    return found
+
+
+def test_an_ordinary_line_is_written_as_it_was_logged(
+    logs_never_carry_a_token: CapturingStream,
+) -> None:
+    get_logger("tests.logs").info(
+        "probe_plain", route="/ga4gh/drs/v1/objects/{object_id}", status=200, duration_ms=1.5
+    )
+    line = _last(logs_never_carry_a_token, "probe_plain")
+    assert line["route"] == "/ga4gh/drs/v1/objects/{object_id}"
+    assert line["status"] == 200
+    assert line["duration_ms"] == 1.5
+    assert line["level"] == "info"
+    assert line["logger"] == "tests.logs"
+    assert line["timestamp"].endswith("Z")
+
+
+def test_secrets_are_redacted_in_structlog_and_stdlib_lines(
+    logs_never_carry_a_token: CapturingStream,
+) -> None:
+    capture = logs_never_carry_a_token
+    get_logger("tests.logs").warning(
+        "probe_secret",
+        Authorization="Bearer k3y-in-a-header",
+        url="https://bucket.example/f?X-Amz-Signature=c0ffee&X-Amz-Expires=30",
+        note="sent bearer tok3n-in-text upstream",
+        route="/objects/{object_id}",
+    )
+    line = _last(capture, "probe_secret")
+    assert line["Authorization"] == REDACTED
+    assert line["url"] == f"https://bucket.example/f?X-Amz-Signature={REDACTED}&X-Amz-Expires=30"
+    assert line["note"] == f"sent bearer {REDACTED} upstream"
+    assert line["route"] == "/objects/{object_id}"  # values without secrets are left alone
+
+    logging.getLogger("tests.stdlib").warning("header was Bearer st4ndard-lib")
+    record = _last(capture, f"header was Bearer {REDACTED}")
+    assert record["logger"] == "tests.stdlib"
+    text = "\n".join(capture.lines)
+    for secret in ("k3y-in-a-header", "c0ffee", "tok3n-in-text", "st4ndard-lib"):
+        assert secret not in text
+
+
+def test_an_exception_is_its_type_and_message_never_a_traceback(
+    logs_never_carry_a_token: CapturingStream,
+) -> None:
+    try:
+        raise ValueError("bad thing with Bearer tr4ce-token")
+    except ValueError:
+        get_logger("tests.logs").exception("probe_failure")
+    line = _last(logs_never_carry_a_token, "probe_failure")
+    assert line["error_type"] == "ValueError"
+    assert line["error"] == f"bad thing with Bearer {REDACTED}"
+    assert "Traceback" not in json.dumps(line)
+    assert "exception" not in line
