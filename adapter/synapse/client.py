@@ -7,9 +7,10 @@ import math
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import aiohttp
+import orjson
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_random_exponential
 
@@ -34,7 +35,9 @@ log = get_logger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 
-_BUNDLE_REQUEST = {"includeEntity": True, "includeFileHandles": True}
+# Request bodies are encoded here, once where they never change: aiohttp's `json=` would
+# encode them again on every call.
+_BUNDLE_REQUEST = orjson.dumps({"includeEntity": True, "includeFileHandles": True})
 BATCH_LIMIT = 100  # Synapse refuses more than 100 items in one fileHandle/batch call
 
 
@@ -65,7 +68,7 @@ class SynapseClient:
         """The entity at a version and, when the caller may download, its file handles, as
         Synapse's JSON (an `EntityBundle`; the cache stores it as it came)."""
         path = f"/repo/v1/entity/{entity_id}/version/{version}/bundle2"
-        return await self._fetch("POST", path, token, json=_BUNDLE_REQUEST)
+        return await self._fetch("POST", path, token, body=_BUNDLE_REQUEST)
 
     async def file_handle_json(self, token: str | None, handle_id: int) -> bytes:
         """A raw file handle (Synapse shows it to its creator only), as Synapse's JSON."""
@@ -115,7 +118,8 @@ class SynapseClient:
             "includePreviewPreSignedURLs": False,
         }
         path = "/file/v1/fileHandle/batch"
-        return (await self._model(BatchResult, "POST", path, token, json=body)).requestedFiles
+        answer = await self._model(BatchResult, "POST", path, token, body=orjson.dumps(body))
+        return answer.requestedFiles
 
     async def _model(
         self,
@@ -124,12 +128,12 @@ class SynapseClient:
         path: str,
         token: str | None,
         *,
-        json: dict[str, Any] | None = None,
+        body: bytes | None = None,
     ) -> M:
         """One call whose JSON answer is read straight into `model` (malformed: 502)."""
-        body = await self._fetch(method, path, token, json=json)
+        answer = await self._fetch(method, path, token, body=body)
         try:
-            return model.model_validate_json(body)
+            return model.model_validate_json(answer)
         except ValidationError as exc:
             raise BadGateway("Synapse sent a malformed answer") from exc
 
@@ -148,7 +152,7 @@ class SynapseClient:
         path: str,
         token: str | None,
         *,
-        json: dict[str, Any] | None = None,
+        body: bytes | None = None,
         params: dict[str, str] | None = None,
     ) -> bytes:
         """One Synapse call, retried within the request's budget; its body, or an AdapterError.
@@ -161,10 +165,21 @@ class SynapseClient:
         loop = asyncio.get_running_loop()
         deadline = context.deadline.get() or loop.time() + self._policy.budget_s
         endpoint = _endpoint(method, path)
+        call = _Call(method, path, endpoint, token, body, params)
+        try:
+            # The first attempt runs on its own: most calls need no other, and the retry
+            # machinery is only built for those that do.
+            return await self._attempt(call, deadline - loop.time())
+        except _Retryable as first:
+            return await self._retry(call, first, deadline)
+
+    async def _retry(self, call: _Call, first: _Retryable, deadline: float) -> bytes:
+        loop = asyncio.get_running_loop()
         failures: list[_Retryable] = []
+        pending: _Retryable | None = first
 
         def before_sleep(state: RetryCallState) -> None:
-            self._metrics.retries.labels(endpoint).inc()
+            self._metrics.retries.labels(call.endpoint).inc()
             failure = state.outcome.exception() if state.outcome is not None else None
             if isinstance(failure, _Retryable):
                 failures.append(failure)
@@ -179,15 +194,17 @@ class SynapseClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    remaining = deadline - loop.time()
-                    return await self._attempt(
-                        method, path, endpoint, token, json, params, remaining
-                    )
+                    if pending is not None:
+                        # Tenacity's attempt 1 is the failure already seen: it decides
+                        # whether and how long to wait before the second.
+                        failed, pending = pending, None
+                        raise failed
+                    return await self._attempt(call, deadline - loop.time())
         except _Retryable as exc:
             # An attempt cut short by our own budget says nothing about Synapse: answer with
             # what Synapse last did (a 503 stays a 503), unless that cut was all there was.
             final = failures[-1].final if exc.budget_cut and failures else exc.final
-            log.warning("synapse_gave_up", endpoint=endpoint, error=final.msg)
+            log.warning("synapse_gave_up", endpoint=call.endpoint, error=final.msg)
             raise final from None
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
@@ -197,19 +214,13 @@ class SynapseClient:
         retry_after = failure.retry_after if isinstance(failure, _Retryable) else None
         return max(jitter, retry_after or 0.0)
 
-    async def _attempt(
-        self,
-        method: str,
-        path: str,
-        endpoint: str,
-        token: str | None,
-        json: dict[str, Any] | None,
-        params: dict[str, str] | None,
-        remaining: float,
-    ) -> bytes:
+    async def _attempt(self, call: _Call, remaining: float) -> bytes:
+        endpoint = call.endpoint
         headers = {"Accept": "application/json"}
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
+        if call.body is not None:
+            headers["Content-Type"] = "application/json"
+        if call.token is not None:
+            headers["Authorization"] = f"Bearer {call.token}"
         rid = context.request_id.get()
         if rid is not None:
             headers["X-Request-ID"] = rid
@@ -218,9 +229,13 @@ class SynapseClient:
             # The slot wait counts against the budget too: a caller's queue never hangs.
             async with (
                 asyncio.timeout(max(remaining, 0.001)),
-                self.limiter.slot(token),
+                self.limiter.slot(call.token),
                 self._session.request(
-                    method, self._base + path, headers=headers, json=json, params=params
+                    call.method,
+                    self._base + call.path,
+                    headers=headers,
+                    data=call.body,
+                    params=call.params,
                 ) as response,
             ):
                 body = await response.read()
@@ -251,6 +266,18 @@ class SynapseClient:
 
 
 _RETRYABLE = frozenset({429, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One Synapse call as every attempt at it sends it."""
+
+    method: str
+    path: str
+    endpoint: str
+    token: str | None
+    body: bytes | None
+    params: dict[str, str] | None
 
 
 class _Retryable(Exception):
