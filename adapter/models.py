@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict
+from typing_extensions import TypedDict
 
 
 class WireModel(BaseModel):
@@ -44,10 +45,13 @@ class AccessURL(WireModel):
     headers: list[str] | None = None
 
 
-class ContentsObject(WireModel):
+class ContentsObject(TypedDict):
+    """A bundle member. A TypedDict, not a model: a bundle holds up to 30,000 of them, checked
+    and serialised by pydantic-core as plain dicts (three times faster than models)."""
+
     name: str
-    id: str | None = None
-    drs_uri: list[str] | None = None
+    id: NotRequired[str]
+    drs_uri: NotRequired[list[str]]
 
 
 class DrsObject(WireModel):

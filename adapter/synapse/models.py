@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from typing_extensions import TypedDict
 
 FILE_ENTITY = "org.sagebionetworks.repo.model.FileEntity"
 DATASET = "org.sagebionetworks.repo.model.table.Dataset"
@@ -14,9 +17,12 @@ class SynapseModel(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-class DatasetItem(SynapseModel):
-    entityId: str
-    versionNumber: int
+class DatasetItem(TypedDict):
+    """One Dataset member. A TypedDict, not a model: a Dataset holds up to 30,000 of them, and
+    pydantic-core checks plain dicts (the id's grammar included) without a Python object each."""
+
+    entityId: Annotated[str, StringConstraints(pattern=r"^syn[0-9]+$")]
+    versionNumber: Annotated[int, Field(ge=1)]
 
 
 class Entity(SynapseModel):
