@@ -29,6 +29,7 @@ T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
 KEY_VERSION = "drs1"  # bump when the shape of cached values changes
+MIN_TTL_S = 0.001  # shorter cache lives (0 included) mean: not cached
 
 
 class _Entry(BaseModel, Generic[M]):
@@ -165,6 +166,10 @@ class ReadCache:
             return None
 
     async def _set(self, key: str, value: object, ttl: float) -> None:
+        if ttl < MIN_TTL_S:
+            # A life of 0 turns caching off. aiocache would keep a 0-second value in memory
+            # for ever, and Redis refuses a TTL under its millisecond resolution.
+            return
         try:
             await self.backend.set(key, value, ttl=ttl)
         except Exception as exc:  # noqa: BLE001 - any cache failure means: serve uncached

@@ -7,7 +7,6 @@ import re
 import secrets
 import time
 
-import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
@@ -70,7 +69,6 @@ def observe_middleware(metrics: Metrics, budget_s: float) -> Middleware:
         rid = _request_id(request.headers.get("X-Request-ID"))
         reset = context.request_id.set(rid)
         context.deadline.set(asyncio.get_running_loop().time() + budget_s)
-        structlog.contextvars.bind_contextvars(request_id=rid)
         metrics.in_flight.inc()
         started = time.perf_counter()
         status = 500
@@ -93,7 +91,6 @@ def observe_middleware(metrics: Metrics, budget_s: float) -> Middleware:
                 status=status,
                 duration_ms=round(elapsed * 1000, 3),
             )
-            structlog.contextvars.unbind_contextvars("request_id")
             context.request_id.reset(reset)
 
     return middleware

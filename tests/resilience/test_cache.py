@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
@@ -72,12 +71,33 @@ async def test_a_callers_entry_is_never_served_to_another(
 async def test_cache_ttl_zero_means_every_read_goes_upstream(
     emulator: EmulatorHandle, service_factory: ServiceFactory
 ) -> None:
-    drs = await service_factory(emulator, cache_ttl_s=0.001)
+    # 0 turns caching off: no waiting for an entry to expire (aiocache's memory backend
+    # would keep a 0-second entry for ever).
+    drs = await service_factory(emulator, cache_ttl_s=0, cache_not_found_ttl_s=0)
     case = emulator.obj("private_file")
-    assert (await drs.object(case["drs_id"], user="alice")).status == 200
-    await asyncio.sleep(0.05)
-    assert (await drs.object(case["drs_id"], user="alice")).status == 200
+    for _ in range(3):
+        assert (await drs.object(case["drs_id"], user="alice")).status == 200
+    assert await _calls(emulator, BUNDLE) == 3
+
+
+async def test_cache_ttl_zero_with_redis_stores_nothing(
+    emulator: EmulatorHandle, service_factory: ServiceFactory, redis_server: RedisServer
+) -> None:
+    import redis.asyncio as aioredis
+
+    drs = await service_factory(emulator, cache_url=redis_server.url, cache_ttl_s=0)
+    case = emulator.obj("private_file")
+    for _ in range(2):
+        assert (await drs.object(case["drs_id"], user="alice")).status == 200
     assert await _calls(emulator, BUNDLE) == 2
+    client = aioredis.from_url(redis_server.url)
+    try:
+        assert [key for key in await client.keys("*") if b":bundle:" in key] == []
+    finally:
+        await client.aclose()
+    assert (await drs.client.get("/metrics")).status == 200
+    metrics = await (await drs.client.get("/metrics")).text()
+    assert 'cache_operations_total{result="error"} 0.0' in metrics
 
 
 async def test_two_instances_share_one_redis(
