@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 
 from bench import load, procs
-from bench.report import write_markdown
+from bench.report import write_markdown, write_plots
 
 DRS = "/ga4gh/drs/v1"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -76,7 +76,8 @@ def _get(url: str, token: str | None = None) -> load.Request:
 
 async def main_stack(workdir: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
     floor = procs.start_floor()
-    emulator, manifest = procs.start_emulator(workdir, "--files", "8000")
+    emulator, manifest = procs.start_emulator(workdir, "--files", "10000")
+    proxy = procs.start_floor(upstream=emulator.url)
     service = procs.start_service(emulator.url)
     extra: dict[str, Any] = {}
     try:
@@ -89,20 +90,29 @@ async def main_stack(workdir: Path, rows: list[dict[str, Any]]) -> dict[str, Any
 
         base = f"{service.url}{DRS}"
         private = next(o for o in manifest["objects"] if o["case"] == "private_file")
-        rows.append(await measure(
-            "floor (bare aiohttp)", floor, None,
-            lambda i: _get(f"{floor.url}{DRS}/objects/syn1000004.1"), 6000, 32))  # fmt: skip
         await load.run(lambda i: _get(f"{base}/objects/{private['drs_id']}", alice), 10, 1)
-        rows.append(await measure(
-            "cached GET /objects", service, emulator,
-            lambda i: _get(f"{base}/objects/{private['drs_id']}", alice), 6000, 32))  # fmt: skip
+        # The floor and the cached read take turns, three rounds each: a noisy neighbour then
+        # slows both alike. The round with the median ratio is the one reported.
+        rounds = []
+        for _ in range(3):
+            pair = (
+                await measure(
+                    "floor (bare aiohttp)", floor, None,
+                    lambda i: _get(f"{floor.url}{DRS}/objects/syn1000004.1"), 5000, 32),
+                await measure(
+                    "cached GET /objects", service, emulator,
+                    lambda i: _get(f"{base}/objects/{private['drs_id']}", alice), 5000, 32),
+            )  # fmt: skip
+            rounds.append(pair)
+        rounds.sort(key=lambda pair: pair[1]["rps"] / pair[0]["rps"])
+        rows.extend(rounds[1])
+        extra["cached_over_floor_rounds"] = [
+            round(cached["rps"] / floor_row["rps"], 3) for floor_row, cached in rounds
+        ]
         for latency in (0, 20):
             n = 900 if latency == 0 else 240
-            ids, direct, access = take(n), take(n), take(n)
-            rows.append(await measure(
-                f"uncached GET /objects ({latency} ms)", service, emulator,
-                lambda i, s=ids: _get(f"{base}/objects/{s[i]['drs_id']}", alice),
-                n, 3, latency_ms=latency))  # fmt: skip
+
+            direct = take(n)
 
             def bundle2(i: int, direct: list[dict[str, Any]] = direct) -> load.Request:
                 entity, version = direct[i]["drs_id"].split(".")
@@ -112,11 +122,32 @@ async def main_stack(workdir: Path, rows: list[dict[str, Any]]) -> dict[str, Any
                     {"includeEntity": True, "includeFileHandles": True},
                 )  # fmt: skip
 
+            # Unloaded (one request at a time): what the service adds to Synapse's latency,
+            # beside what a bare aiohttp proxy adds (the framework's own limit for a hop).
+            ids, forwarded = take(n), take(n)
             rows.append(await measure(
-                f"upstream bundle2 direct ({latency} ms)", None, emulator, bundle2, n, 3,
+                f"upstream bundle2 direct ({latency} ms)", None, emulator, bundle2, n, 1,
                 latency_ms=latency))  # fmt: skip
             rows.append(await measure(
-                f"GET access URL ({latency} ms)", service, emulator,
+                f"proxy floor, bare aiohttp ({latency} ms)", proxy, emulator,
+                lambda i, s=forwarded: _get(f"{proxy.url}{DRS}/objects/{s[i]['drs_id']}", alice),
+                n, 1, latency_ms=latency))  # fmt: skip
+            rows.append(await measure(
+                f"uncached GET /objects ({latency} ms)", service, emulator,
+                lambda i, s=ids: _get(f"{base}/objects/{s[i]['drs_id']}", alice),
+                n, 1, latency_ms=latency))  # fmt: skip
+            # Loaded: three at a time, one caller's limit toward Synapse.
+            ids = take(n)
+            rows.append(await measure(
+                f"upstream bundle2 direct ({latency} ms) x3", None, emulator, bundle2, n, 3,
+                latency_ms=latency))  # fmt: skip
+            rows.append(await measure(
+                f"uncached GET /objects ({latency} ms) x3", service, emulator,
+                lambda i, s=ids: _get(f"{base}/objects/{s[i]['drs_id']}", alice),
+                n, 3, latency_ms=latency))  # fmt: skip
+            access = take(n)
+            rows.append(await measure(
+                f"GET access URL ({latency} ms) x3", service, emulator,
                 lambda i, a=access: _get(
                     f"{base}/objects/{a[i]['drs_id']}/access/{a[i]['access_id']}", alice),
                 n, 3, latency_ms=latency))  # fmt: skip
@@ -144,7 +175,7 @@ async def main_stack(workdir: Path, rows: list[dict[str, Any]]) -> dict[str, Any
         extra["connections_1000"] = {**held, "peak_rss_mb": round(service.peak_rss_mb(), 1)}
         sys_write(f"  1000 connections: {extra['connections_1000']}\n")
     finally:
-        for child in (service, emulator, floor):
+        for child in (service, proxy, emulator, floor):
             child.stop()
     return extra
 
@@ -154,8 +185,8 @@ async def bundles(workdir: Path, rows: list[dict[str, Any]]) -> None:
         emulator, manifest = procs.start_emulator(
             workdir, "--seed", "empty", "--dataset-items", str(size)
         )
-        # A cache life of 1 ms: every request reads the Dataset from Synapse again.
-        service = procs.start_service(emulator.url, cache_ttl_s="0.001")
+        # Caching off: every request reads the Dataset from Synapse again.
+        service = procs.start_service(emulator.url, cache_ttl_s="0")
         try:
             alice = manifest["users"]["alice"]["token"]
             dataset = next(o for o in manifest["objects"] if o["case"] == "generated_dataset")
@@ -205,6 +236,7 @@ def main() -> None:
     (RESULTS / f"{stamp}.json").write_text(text)
     (RESULTS / "latest.json").write_text(text)
     write_markdown(results)
+    write_plots(results)
     sys_write(f"results: bench/results/{stamp}.json, docs/benchmarks.md\n")
 
 

@@ -1,10 +1,18 @@
-"""The floor: a bare aiohttp app answering a fixed DrsObject body (the framework's own limit)."""
+"""The floors: bare aiohttp apps, the framework's own limits, measured like the service.
+
+- `--port P`: answers a fixed DrsObject body (the limit for a cached read).
+- `--port P --upstream URL`: forwards each `GET /objects/syn<id>.<version>` to Synapse's
+  bundle2 at URL with the caller's Authorization and answers Synapse's body as it came: one
+  aiohttp server hop plus one aiohttp client call, nothing else (the limit for an uncached read).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import AsyncIterator
 
+import aiohttp
 from aiohttp import web
 
 BODY = json.dumps(
@@ -22,18 +30,45 @@ BODY = json.dumps(
         "description": "a private file",
     }
 ).encode()
+BUNDLE_REQUEST = b'{"includeEntity": true, "includeFileHandles": true}'
+SESSION = web.AppKey("session", aiohttp.ClientSession)
+UPSTREAM = web.AppKey("upstream", str)
 
 
-async def handle(_request: web.Request) -> web.Response:
+async def fixed(_request: web.Request) -> web.Response:
     return web.Response(body=BODY, content_type="application/json")
+
+
+async def forward(request: web.Request) -> web.Response:
+    entity, _, version = request.match_info["object_id"].partition(".")
+    url = f"{request.app[UPSTREAM]}/repo/v1/entity/{entity}/version/{version}/bundle2"
+    headers = {"Content-Type": "application/json"}
+    if "Authorization" in request.headers:
+        headers["Authorization"] = request.headers["Authorization"]
+    async with request.app[SESSION].post(url, data=BUNDLE_REQUEST, headers=headers) as answer:
+        body = await answer.read()
+        return web.Response(body=body, status=answer.status, content_type="application/json")
+
+
+async def _session(app: web.Application) -> AsyncIterator[None]:
+    app[SESSION] = aiohttp.ClientSession()
+    yield
+    await app[SESSION].close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--upstream", help="forward to this Synapse (emulator) URL")
     args = parser.parse_args()
     app = web.Application()
-    app.router.add_get("/ga4gh/drs/v1/objects/{object_id}", handle)
+    route = "/ga4gh/drs/v1/objects/{object_id}"
+    if args.upstream:
+        app[UPSTREAM] = args.upstream.rstrip("/")
+        app.cleanup_ctx.append(_session)
+        app.router.add_get(route, forward)
+    else:
+        app.router.add_get(route, fixed)
     web.run_app(app, host="127.0.0.1", port=args.port, access_log=None, print=None)
 
 

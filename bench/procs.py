@@ -93,12 +93,14 @@ def start_service(synapse_url: str, **settings: str) -> Child:
     env = {
         "ADAPTER_PORT": str(port),
         "ADAPTER_SYNAPSE_URL": synapse_url,
-        "ADAPTER_LOG_LEVEL": "WARNING",
+        # As deployed: INFO, one access-log line per request (written, to /dev/null here).
+        "ADAPTER_LOG_LEVEL": "INFO",
         **{f"ADAPTER_{name.upper()}": value for name, value in settings.items()},
     }
     return start(["-m", "adapter"], port, env)
 
 
-def start_floor() -> Child:
+def start_floor(upstream: str | None = None) -> Child:
     port = free_port()
-    return start(["-m", "bench.floor", "--port", str(port)], port)
+    forward = ["--upstream", upstream] if upstream else []
+    return start(["-m", "bench.floor", "--port", str(port), *forward], port)

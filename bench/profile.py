@@ -62,7 +62,7 @@ def main() -> None:
         env = {
             "ADAPTER_PORT": str(port),
             "ADAPTER_SYNAPSE_URL": emulator.url,
-            "ADAPTER_CACHE_TTL_S": "0.001" if args.scenario == "bundle" else "60",
+            "ADAPTER_CACHE_TTL_S": "0" if args.scenario == "bundle" else "60",
         }
         service = procs.start(
             ["-m", "pyinstrument", "--interval", "0.0005", "-r", "pyisession", "-o", str(out),
