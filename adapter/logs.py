@@ -62,7 +62,7 @@ def _add_request_id(
 class _UtcTimestamp:
     """`timestamp`: ISO 8601 in UTC with microseconds, as structlog's TimeStamper(fmt="iso",
     utc=True) writes it, with the date and time of day formatted once a second instead of
-    once a line (a fifth of the cost: the access log writes a line per request)."""
+    once a line (half the cost, 0.8 us against 1.6: the access log writes a line per request)."""
 
     def __init__(self) -> None:
         self._second = -1
