@@ -144,9 +144,12 @@ class ReadCache:
         try:
             raw = await fetch()
         except NotFound as exc:
-            missing = self._entry(model)(not_found=exc.msg)
-            stored = missing if self._in_process else json.dumps({"not_found": exc.msg})
-            await self._set(key, stored, self._not_found_ttl)
+            missing = (
+                self._entry(model)(not_found=exc.msg)
+                if self._in_process
+                else json.dumps({"not_found": exc.msg})
+            )
+            await self._set(key, missing, self._not_found_ttl)
             raise
         try:
             value = model.model_validate_json(raw)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -49,36 +51,29 @@ class Metrics:
         )
         self.cache = Counter("cache_operations", "Cache look-ups by result", ["result"], registry=r)
         # Labelled children, looked up once per label set: `labels()` costs more than `inc()`.
-        self._request_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
-        self._upstream_counts: dict[tuple[str, str], Counter] = {}
-        self._upstream_timers: dict[tuple[str, str], Histogram] = {}
+        self._children: dict[tuple[object, tuple[str, ...]], Any] = {}
         self.cache_hit = self.cache.labels("hit")
         self.cache_miss = self.cache.labels("miss")
         self.cache_error = self.cache.labels("error")
 
+    def _child(self, metric: Counter | Histogram, *labels: str) -> Any:
+        key = (metric, labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered DRS request and its duration."""
-        key = (method, route, status)
-        children = self._request_children.get(key)
-        if children is None:
-            labels = (method, route, str(status))
-            children = (self.requests.labels(*labels), self.request_seconds.labels(*labels))
-            self._request_children[key] = children
-        children[0].inc()
-        children[1].observe(seconds)
+        labels = (method, route, str(status))
+        self._child(self.requests, *labels).inc()
+        self._child(self.request_seconds, *labels).observe(seconds)
 
     def observe_upstream(self, endpoint: str, status: str, seconds: float | None = None) -> None:
         """Count one Synapse call by endpoint template and status; time it when it answered."""
-        key = (endpoint, status)
-        counter = self._upstream_counts.get(key)
-        if counter is None:
-            counter = self._upstream_counts[key] = self.upstream.labels(endpoint, status)
-        counter.inc()
+        self._child(self.upstream, endpoint, status).inc()
         if seconds is not None:
-            timer = self._upstream_timers.get(key)
-            if timer is None:
-                timer = self._upstream_timers[key] = self.upstream_seconds.labels(*key)
-            timer.observe(seconds)
+            self._child(self.upstream_seconds, endpoint, status).observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

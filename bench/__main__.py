@@ -15,7 +15,6 @@ import aiohttp
 from bench import load, procs
 from bench.report import write_markdown, write_plots
 
-DRS = "/ga4gh/drs/v1"
 RESULTS = Path(__file__).resolve().parent / "results"
 BULK_SIZES = (1, 10, 100, 1000)
 BUNDLE_SIZES = (10, 1000, 10000, 30000)
@@ -70,10 +69,6 @@ def sys_write(text: str) -> None:
     sys.stdout.flush()
 
 
-def _get(url: str, token: str | None = None) -> load.Request:
-    return load.Request("GET", url, {"Authorization": f"Bearer {token}"} if token else {})
-
-
 async def main_stack(workdir: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
     floor = procs.start_floor()
     emulator, manifest = procs.start_emulator(workdir, "--files", "10000")
@@ -88,9 +83,9 @@ async def main_stack(workdir: Path, rows: list[dict[str, Any]]) -> dict[str, Any
         def take(n: int) -> list[dict[str, Any]]:
             return [next(pool) for _ in range(n)]
 
-        base = f"{service.url}{DRS}"
+        base = f"{service.url}{load.DRS}"
         private = next(o for o in manifest["objects"] if o["case"] == "private_file")
-        await load.run(lambda i: _get(f"{base}/objects/{private['drs_id']}", alice), 10, 1)
+        await load.run(lambda i: load.get(f"{base}/objects/{private['drs_id']}", alice), 10, 1)
         # The floor and the cached read take turns, three rounds each: a noisy neighbour then
         # slows both alike. The round with the median ratio is the one reported.
         rounds = []
@@ -98,10 +93,10 @@ async def main_stack(workdir: Path, rows: list[dict[str, Any]]) -> dict[str, Any
             pair = (
                 await measure(
                     "floor (bare aiohttp)", floor, None,
-                    lambda i: _get(f"{floor.url}{DRS}/objects/syn1000004.1"), 5000, 32),
+                    lambda i: load.get(f"{floor.url}{load.DRS}/objects/syn1000004.1"), 5000, 32),
                 await measure(
                     "cached GET /objects", service, emulator,
-                    lambda i: _get(f"{base}/objects/{private['drs_id']}", alice), 5000, 32),
+                    lambda i: load.get(f"{base}/objects/{private['drs_id']}", alice), 5000, 32),
             )  # fmt: skip
             rounds.append(pair)
         rounds.sort(key=lambda pair: pair[1]["rps"] / pair[0]["rps"])
@@ -122,33 +117,29 @@ async def main_stack(workdir: Path, rows: list[dict[str, Any]]) -> dict[str, Any
                     {"includeEntity": True, "includeFileHandles": True},
                 )  # fmt: skip
 
-            # Unloaded (one request at a time): what the service adds to Synapse's latency,
-            # beside what a bare aiohttp proxy adds (the framework's own limit for a hop).
-            ids, forwarded = take(n), take(n)
-            rows.append(await measure(
-                f"upstream bundle2 direct ({latency} ms)", None, emulator, bundle2, n, 1,
-                latency_ms=latency))  # fmt: skip
-            rows.append(await measure(
-                f"proxy floor, bare aiohttp ({latency} ms)", proxy, emulator,
-                lambda i, s=forwarded: _get(f"{proxy.url}{DRS}/objects/{s[i]['drs_id']}", alice),
-                n, 1, latency_ms=latency))  # fmt: skip
-            rows.append(await measure(
-                f"uncached GET /objects ({latency} ms)", service, emulator,
-                lambda i, s=ids: _get(f"{base}/objects/{s[i]['drs_id']}", alice),
-                n, 1, latency_ms=latency))  # fmt: skip
-            # Loaded: three at a time, one caller's limit toward Synapse.
-            ids = take(n)
-            rows.append(await measure(
-                f"upstream bundle2 direct ({latency} ms) x3", None, emulator, bundle2, n, 3,
-                latency_ms=latency))  # fmt: skip
-            rows.append(await measure(
-                f"uncached GET /objects ({latency} ms) x3", service, emulator,
-                lambda i, s=ids: _get(f"{base}/objects/{s[i]['drs_id']}", alice),
-                n, 3, latency_ms=latency))  # fmt: skip
+            # One at a time: what the service adds to Synapse's latency, beside what a bare
+            # aiohttp proxy adds (the framework's own limit for a hop). Three at a time (x3):
+            # one caller's limit toward Synapse.
+            for concurrency, suffix in ((1, ""), (3, " x3")):
+                rows.append(await measure(
+                    f"upstream bundle2 direct ({latency} ms){suffix}", None, emulator, bundle2,
+                    n, concurrency, latency_ms=latency))  # fmt: skip
+                if concurrency == 1:
+                    forwarded = take(n)
+                    rows.append(await measure(
+                        f"proxy floor, bare aiohttp ({latency} ms)", proxy, emulator,
+                        lambda i, s=forwarded: load.get(
+                            f"{proxy.url}{load.DRS}/objects/{s[i]['drs_id']}", alice),
+                        n, 1, latency_ms=latency))  # fmt: skip
+                ids = take(n)
+                rows.append(await measure(
+                    f"uncached GET /objects ({latency} ms){suffix}", service, emulator,
+                    lambda i, s=ids: load.get(f"{base}/objects/{s[i]['drs_id']}", alice),
+                    n, concurrency, latency_ms=latency))  # fmt: skip
             access = take(n)
             rows.append(await measure(
                 f"GET access URL ({latency} ms) x3", service, emulator,
-                lambda i, a=access: _get(
+                lambda i, a=access: load.get(
                     f"{base}/objects/{a[i]['drs_id']}/access/{a[i]['access_id']}", alice),
                 n, 3, latency_ms=latency))  # fmt: skip
         for size in BULK_SIZES:
@@ -190,11 +181,11 @@ async def bundles(workdir: Path, rows: list[dict[str, Any]]) -> None:
         try:
             alice = manifest["users"]["alice"]["token"]
             dataset = next(o for o in manifest["objects"] if o["case"] == "generated_dataset")
-            url = f"{service.url}{DRS}/objects/{dataset['drs_id']}"
+            url = f"{service.url}{load.DRS}/objects/{dataset['drs_id']}"
             reps = 30 if size <= 1000 else 10
             rows.append(await measure(
                 f"bundle of {size} items", service, emulator,
-                lambda i, u=url, t=alice: _get(u, t), reps, 1, operations=reps))  # fmt: skip
+                lambda i, u=url, t=alice: load.get(u, t), reps, 1, operations=reps))  # fmt: skip
         finally:
             service.stop()
             emulator.stop()

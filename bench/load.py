@@ -11,6 +11,8 @@ from typing import Any
 
 import aiohttp
 
+DRS = "/ga4gh/drs/v1"
+
 
 @dataclass
 class Request:
@@ -18,6 +20,11 @@ class Request:
     url: str
     headers: dict[str, str] = field(default_factory=dict)
     json: Any = None
+
+
+def get(url: str, token: str | None = None) -> Request:
+    """A GET, with the caller's bearer token when there is one."""
+    return Request("GET", url, {"Authorization": f"Bearer {token}"} if token else {})
 
 
 @dataclass

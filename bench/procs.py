@@ -64,14 +64,14 @@ def start(args: list[str], port: int, env: dict[str, str] | None = None) -> Chil
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{args[1]} exited with {process.returncode}")
+            raise RuntimeError(f"{' '.join(args)} exited with {process.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return child
         except OSError:
             time.sleep(0.05)
     child.stop()
-    raise RuntimeError(f"{args[1]} did not start")
+    raise RuntimeError(f"{' '.join(args)} did not start")
 
 
 def start_emulator(workdir: Path, *extra: str) -> tuple[Child, dict[str, Any]]:
@@ -88,7 +88,8 @@ def start_emulator(workdir: Path, *extra: str) -> tuple[Child, dict[str, Any]]:
     return child, json.loads(manifest_path.read_text())
 
 
-def start_service(synapse_url: str, **settings: str) -> Child:
+def start_service(synapse_url: str, *, runner: tuple[str, ...] = (), **settings: str) -> Child:
+    """`python -m adapter` (under `runner`, a profiler's arguments, when given)."""
     port = free_port()
     env = {
         "ADAPTER_PORT": str(port),
@@ -97,7 +98,7 @@ def start_service(synapse_url: str, **settings: str) -> Child:
         "ADAPTER_LOG_LEVEL": "INFO",
         **{f"ADAPTER_{name.upper()}": value for name, value in settings.items()},
     }
-    return start(["-m", "adapter"], port, env)
+    return start([*runner, "-m", "adapter"], port, env)
 
 
 def start_floor(upstream: str | None = None) -> Child:

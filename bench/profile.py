@@ -18,33 +18,30 @@ from typing import Any
 
 from bench import load, procs
 
-DRS = "/ga4gh/drs/v1"
 SCENARIOS = ("cached", "uncached", "access", "bundle")
-
-
-def _get(url: str, token: str) -> load.Request:
-    return load.Request("GET", url, {"Authorization": f"Bearer {token}"})
 
 
 async def _drive(scenario: str, service_url: str, manifest: dict[str, Any]) -> load.Outcome:
     alice = manifest["users"]["alice"]["token"]
-    base = f"{service_url}{DRS}"
+    base = f"{service_url}{load.DRS}"
     objects = manifest["objects"]
     if scenario == "cached":
         private = next(o for o in objects if o["case"] == "private_file")
         url = f"{base}/objects/{private['drs_id']}"
-        return await load.run(lambda i: _get(url, alice), 8000, 32)
+        return await load.run(lambda i: load.get(url, alice), 8000, 32)
     if scenario == "bundle":
         dataset = next(o for o in objects if o["case"] == "generated_dataset")
         url = f"{base}/objects/{dataset['drs_id']}"
-        return await load.run(lambda i: _get(url, alice), 10, 1)
+        return await load.run(lambda i: load.get(url, alice), 10, 1)
     files = [o for o in objects if o["case"] == "generated_file"]
     if scenario == "access":
-        return await load.run(
-            lambda i: _get(f"{base}/objects/{files[i]['drs_id']}/access/{files[i]['access_id']}",
-                           alice),
-            len(files), 3)  # fmt: skip
-    return await load.run(lambda i: _get(f"{base}/objects/{files[i]['drs_id']}", alice),
+
+        def access(i: int) -> load.Request:
+            return load.get(f"{base}/objects/{files[i]['drs_id']}/access/{files[i]['access_id']}",
+                            alice)  # fmt: skip
+
+        return await load.run(access, len(files), 3)
+    return await load.run(lambda i: load.get(f"{base}/objects/{files[i]['drs_id']}", alice),
                           len(files), 3)  # fmt: skip
 
 
@@ -57,16 +54,11 @@ def main() -> None:
         seed = ("--seed", "empty", "--dataset-items", "30000") if args.scenario == "bundle" else (
             "--files", "3000")  # fmt: skip
         emulator, manifest = procs.start_emulator(Path(tmp), *seed)
-        port = procs.free_port()
         out = Path(tmp) / "profile.pyisession"
-        env = {
-            "ADAPTER_PORT": str(port),
-            "ADAPTER_SYNAPSE_URL": emulator.url,
-            "ADAPTER_CACHE_TTL_S": "0" if args.scenario == "bundle" else "60",
-        }
-        service = procs.start(
-            ["-m", "pyinstrument", "--interval", "0.0005", "-r", "pyisession", "-o", str(out),
-             "-m", "adapter"], port, env)  # fmt: skip
+        profiler = ("-m", "pyinstrument", "-i", "0.0005", "-r", "pyisession", f"--outfile={out}")
+        # Bundles are read with caching off: every GET reads the Dataset from the emulator.
+        ttl = "0" if args.scenario == "bundle" else "60"
+        service = procs.start_service(emulator.url, runner=profiler, cache_ttl_s=ttl)
         try:
             started = time.perf_counter()
             outcome = asyncio.run(_drive(args.scenario, service.url, manifest))
