@@ -25,7 +25,7 @@ from adapter.ids import (
     access_id_for,
     parse_object_id,
 )
-from adapter.models import DrsObject
+from adapter.models import DrsObject, present
 from adapter.resolver import Resolver
 from adapter.synapse.client import BATCH_LIMIT
 from adapter.synapse.models import BatchItem
@@ -122,7 +122,7 @@ async def bulk_objects(
         if isinstance(result, AdapterError):
             outcome.fail(position, result.status, raw)
         else:
-            outcome.resolved.append(result.to_json())
+            outcome.resolved.append(present(result))
     return outcome.body("resolved_drs_object")
 
 

@@ -14,7 +14,7 @@ from adapter.ids import (
     HandleAccessId,
     ObjectId,
 )
-from adapter.models import AccessMethod, AccessURL, Checksum, DrsObject
+from adapter.models import AccessURL, ContentsObject, DrsObject
 from adapter.synapse.client import SynapseClient
 from adapter.synapse.models import DATASET, FILE_ENTITY, Entity, EntityBundle, FileHandle
 
@@ -38,36 +38,37 @@ def blob_from_entity(
 ) -> DrsObject:
     """A FileEntity version and its data file handle as a DRS blob (behaviour.md §4)."""
     access_id = EntityAccessId(object_id, int(handle.id))
-    return DrsObject(
-        id=str(object_id),
-        name=entity.name,
-        self_uri=drs_uri(host, str(object_id)),
-        size=_size(handle),
-        created_time=entity.createdOn,
-        updated_time=entity.modifiedOn,
-        version=str(object_id.version),
-        mime_type=handle.contentType,
-        checksums=[Checksum(checksum=_md5(handle), type="md5")],
-        access_methods=[AccessMethod(type="https", access_id=str(access_id))],
-        description=entity.description,
-    )
+    ident = str(object_id)
+    return {
+        "id": ident,
+        "name": entity.name,
+        "self_uri": drs_uri(host, ident),
+        "size": _size(handle),
+        "created_time": entity.createdOn,
+        "updated_time": entity.modifiedOn,
+        "version": str(object_id.version),
+        "mime_type": handle.contentType,
+        "checksums": [{"checksum": _md5(handle), "type": "md5"}],
+        "access_methods": [{"type": "https", "access_id": str(access_id)}],
+        "description": entity.description,
+    }
 
 
 def blob_from_handle(handle: FileHandle, object_id: FileHandleRef, host: str) -> DrsObject:
     """A raw file handle as a DRS blob: no version, no description, bare access id."""
-    return DrsObject(
-        id=str(object_id),
-        name=handle.fileName,
-        self_uri=drs_uri(host, str(object_id)),
-        size=_size(handle),
-        created_time=handle.createdOn,
-        updated_time=handle.modifiedOn,
-        mime_type=handle.contentType,
-        checksums=[Checksum(checksum=_md5(handle), type="md5")],
-        access_methods=[
-            AccessMethod(type="https", access_id=str(HandleAccessId(object_id.handle)))
-        ],
-    )
+    ident = str(object_id)
+    return {
+        "id": ident,
+        "name": handle.fileName,
+        "self_uri": drs_uri(host, ident),
+        "size": _size(handle),
+        "created_time": handle.createdOn,
+        "updated_time": handle.modifiedOn,
+        "mime_type": handle.contentType,
+        "checksums": [{"checksum": _md5(handle), "type": "md5"}],
+        "access_methods": [{"type": "https", "access_id": str(HandleAccessId(object_id.handle))}],
+        "description": None,
+    }
 
 
 def bundle_from_dataset(entity: Entity, object_id: EntityVersion, host: str) -> DrsObject:
@@ -75,21 +76,23 @@ def bundle_from_dataset(entity: Entity, object_id: EntityVersion, host: str) -> 
     prefix = drs_uri(host, "")
     # Item ids were checked against `syn<digits>` when Synapse's answer was read.
     members = [f"{item['entityId']}.{item['versionNumber']}" for item in entity.items or []]
-    contents = [{"name": member, "id": member, "drs_uri": [prefix + member]} for member in members]
-    return DrsObject.model_validate(
-        {
-            "id": str(object_id),
-            "name": entity.name,
-            "self_uri": drs_uri(host, str(object_id)),
-            "size": entity.size or 0,
-            "created_time": entity.createdOn,
-            "updated_time": entity.modifiedOn,
-            "version": str(object_id.version),
-            "checksums": [{"checksum": entity.checksum or EMPTY_MD5, "type": "md5"}],
-            "contents": contents,
-            "description": entity.description,
-        }
-    )
+    contents: list[ContentsObject] = [
+        {"name": member, "id": member, "drs_uri": [prefix + member]} for member in members
+    ]
+    ident = str(object_id)
+    return {
+        "id": ident,
+        "name": entity.name,
+        "self_uri": drs_uri(host, ident),
+        "size": entity.size or 0,
+        "created_time": entity.createdOn,
+        "updated_time": entity.modifiedOn,
+        "version": str(object_id.version),
+        "mime_type": None,
+        "checksums": [{"checksum": entity.checksum or EMPTY_MD5, "type": "md5"}],
+        "contents": contents,
+        "description": entity.description,
+    }
 
 
 def _md5(handle: FileHandle) -> str:

@@ -19,6 +19,7 @@ from adapter.bulk import (
 from adapter.errors import BadRequest, ServiceUnavailable
 from adapter.ids import ObjectId, access_id_for, parse_object_id
 from adapter.keys import CACHE, METRICS, RESOLVER, SERVICE_INFO, SETTINGS
+from adapter.models import json_response, present
 from adapter.settings import Settings
 
 DRS_BASE = "/ga4gh/drs/v1"
@@ -66,7 +67,7 @@ async def _object(request: web.Request, expand: bool) -> web.Response:
     drs_object = await request.app[RESOLVER].drs_object(
         token, object_id, public_host(request), expand=expand
     )
-    return drs_object.to_response()
+    return json_response(present(drs_object))
 
 
 async def get_object(request: web.Request) -> web.Response:
@@ -107,7 +108,7 @@ def authorizations(object_id: ObjectId, settings: Settings) -> dict[str, object]
 
 
 async def options_object(request: web.Request) -> web.Response:
-    return web.json_response(authorizations(_object_id(request), request.app[SETTINGS]))
+    return json_response(authorizations(_object_id(request), request.app[SETTINGS]))
 
 
 async def options_bulk(request: web.Request) -> web.Response:
@@ -117,7 +118,7 @@ async def options_bulk(request: web.Request) -> web.Response:
     outcome = Outcome()
     unique = parse_unique(body.bulk_object_ids, settings.max_id_length, outcome)
     outcome.resolved = [authorizations(object_id, settings) for object_id in unique]
-    return web.json_response(outcome.body("resolved_drs_object"))
+    return json_response(outcome.body("resolved_drs_object"))
 
 
 async def post_bulk_objects(request: web.Request) -> web.Response:
@@ -133,7 +134,7 @@ async def post_bulk_objects(request: web.Request) -> web.Response:
         public_host(request),
         settings.max_id_length,
     )
-    return web.json_response(answer)
+    return json_response(answer)
 
 
 async def post_bulk_access(request: web.Request) -> web.Response:
@@ -144,12 +145,12 @@ async def post_bulk_access(request: web.Request) -> web.Response:
     check_length(access_request_length(entries), settings.max_bulk_request_length)
     token = bearer_token(request)
     answer = await bulk_access(request.app[RESOLVER], token, entries, settings.max_id_length)
-    return web.json_response(answer)
+    return json_response(answer)
 
 
 async def healthz(_request: web.Request) -> web.Response:
     """Liveness: the process answers."""
-    return web.json_response({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -169,7 +170,7 @@ async def readyz(request: web.Request) -> web.Response:
     client = request.app[RESOLVER].client
     if settings.ready_checks_synapse and not await client.reachable(settings.ready_timeout_s):
         raise ServiceUnavailable("Synapse is unreachable")
-    return web.json_response({"status": "ready"})
+    return json_response({"status": "ready"})
 
 
 def add_routes(app: web.Application) -> None:
