@@ -11,10 +11,10 @@ import aiohttp
 from aiohttp import web
 
 from adapter.cache import ReadCache, make_backend
-from adapter.cors import cors_middleware
+from adapter.cors import Cors
 from adapter.keys import CACHE, METRICS, RESOLVER, SERVICE_INFO, SETTINGS
 from adapter.metrics import Metrics
-from adapter.middleware import error_middleware, observe_middleware
+from adapter.middleware import service_middleware
 from adapter.models import (
     DrsServiceFlavour,
     Organization,
@@ -109,9 +109,7 @@ def create_app(settings: Settings) -> web.Application:
     metrics = Metrics()
     app = web.Application(
         middlewares=[
-            observe_middleware(metrics, settings.retry_budget_s),
-            cors_middleware(settings.cors_allow_origins),
-            error_middleware,
+            service_middleware(metrics, settings.retry_budget_s, Cors(settings.cors_allow_origins)),
         ],
         client_max_size=settings.max_body_bytes,
         # Lines and headers up to this size reach the app and get a DRS Error (an overlong id

@@ -3,46 +3,45 @@
 from __future__ import annotations
 
 from aiohttp import hdrs, web
-from aiohttp.typedefs import Handler, Middleware
 
 ALLOWED_METHODS = "GET, POST, OPTIONS"
 ALLOWED_HEADERS = "Authorization, Content-Type, X-Request-ID"
 
 
-def cors_middleware(allow_origins: list[str]) -> Middleware:
-    """A middleware that answers preflights and marks allowed origins' responses.
+class Cors:
+    """Answers preflights and marks allowed origins' responses (used by the middleware).
 
     Hand-written rather than aiohttp-cors: that library registers its own OPTIONS handlers,
     and DRS gives `OPTIONS /objects/{id}` a meaning of its own (Authorizations).
     """
-    origins = frozenset(allow_origins)
-    any_origin = "*" in origins
 
-    def allowed(origin: str | None) -> bool:
-        return origin is not None and (any_origin or origin in origins)
+    def __init__(self, allow_origins: list[str]) -> None:
+        self._origins = frozenset(allow_origins)
+        self._any_origin = "*" in self._origins
 
-    @web.middleware
-    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    def _allowed(self, origin: str | None) -> bool:
+        return origin is not None and (self._any_origin or origin in self._origins)
+
+    def preflight(self, request: web.Request) -> web.Response | None:
+        """The answer to a browser's preflight, or None when the request is not one."""
+        if request.method != hdrs.METH_OPTIONS:
+            return None
+        headers = request.headers
+        if hdrs.ORIGIN not in headers or hdrs.ACCESS_CONTROL_REQUEST_METHOD not in headers:
+            return None
+        # A browser's preflight is not a DRS OPTIONS request; without an allowed origin it
+        # gets no CORS headers, so the browser refuses the real request.
+        response = web.Response(status=204)
+        if self._allowed(headers[hdrs.ORIGIN]):
+            response.headers[hdrs.ACCESS_CONTROL_ALLOW_METHODS] = ALLOWED_METHODS
+            response.headers[hdrs.ACCESS_CONTROL_ALLOW_HEADERS] = ALLOWED_HEADERS
+            response.headers[hdrs.ACCESS_CONTROL_MAX_AGE] = "600"
+        return response
+
+    def mark(self, request: web.Request, response: web.StreamResponse) -> None:
+        """Let an allowed origin read the response."""
         origin = request.headers.get(hdrs.ORIGIN)
-        is_preflight = (
-            request.method == hdrs.METH_OPTIONS
-            and origin is not None
-            and hdrs.ACCESS_CONTROL_REQUEST_METHOD in request.headers
-        )
-        if is_preflight:
-            # A browser's preflight is not a DRS OPTIONS request; without an allowed origin
-            # it gets no CORS headers, so the browser refuses the real request.
-            response: web.StreamResponse = web.Response(status=204)
-            if allowed(origin):
-                response.headers[hdrs.ACCESS_CONTROL_ALLOW_METHODS] = ALLOWED_METHODS
-                response.headers[hdrs.ACCESS_CONTROL_ALLOW_HEADERS] = ALLOWED_HEADERS
-                response.headers[hdrs.ACCESS_CONTROL_MAX_AGE] = "600"
-        else:
-            response = await handler(request)
-        if allowed(origin):
+        if self._allowed(origin):
             assert origin is not None
             response.headers[hdrs.ACCESS_CONTROL_ALLOW_ORIGIN] = origin
             response.headers[hdrs.VARY] = hdrs.ORIGIN
-        return response
-
-    return middleware

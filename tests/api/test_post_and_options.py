@@ -139,3 +139,18 @@ async def test_cors_preflight_for_an_allowed_origin(drs_factory: DrsFactory) -> 
 
 def _ids(answer: Any) -> list[str]:
     return [o["id"] for o in answer.body["resolved_drs_object"]]
+
+
+async def test_error_answers_carry_cors_headers_and_the_request_id(
+    drs_factory: DrsFactory,
+) -> None:
+    """A browser reads an error's body only with CORS headers on it: they go on every answer."""
+    drs = await drs_factory(cors_allow_origins=["https://app.example.org"])
+    headers = {"Origin": "https://app.example.org", "X-Request-ID": "trace-42"}
+    malformed = await drs.request("GET", f"{DRS}/objects/not-an-id", OBJ, headers=headers)
+    missing_route = await drs.request("GET", "/no/such/path", None, headers=headers)
+    for answer, status in ((malformed, 400), (missing_route, 404)):
+        assert answer.status == status
+        assert answer.body["status_code"] == status
+        assert answer.headers["Access-Control-Allow-Origin"] == "https://app.example.org"
+        assert answer.headers["X-Request-ID"] == "trace-42"
