@@ -6,8 +6,8 @@ import logging
 import re
 import sys
 import time
-from collections.abc import MutableMapping
-from typing import Any, Literal, TextIO
+from collections.abc import Callable, MutableMapping
+from typing import Any, BinaryIO, Literal, TextIO
 
 import orjson
 import structlog
@@ -90,10 +90,65 @@ def _render_json_redacted(logger: Any, method: str, event_dict: MutableMapping[s
     """The line as JSON bytes; only when it holds something that may be a secret is each
     value redacted and the line rendered again (as _redact, then _render_json, would do)."""
     line = orjson.dumps(event_dict, default=repr)
-    folded = line.lower()
-    if any(word in folded for word in _SUSPECT_IN_LINE):
+    if _suspect(line):
         line = orjson.dumps(_redact(logger, method, event_dict), default=repr)
     return line
+
+
+def _suspect(line: bytes) -> bool:
+    folded = line.lower()
+    return any(word in folded for word in _SUSPECT_IN_LINE)
+
+
+class _AccessLine:
+    """The access log's line, one per request, written without structlog's general machinery
+    (a context copy and a chain of processors: 7.7 us of a cached read's ~100; this is 1.5).
+
+    It writes exactly what structlog writes for `get_logger("adapter.access").info("request",
+    ...)` with the JSON set-up: the same keys, timestamp, request id, and the same secret
+    check of the rendered line. tests/unit/test_logs.py compares the two.
+    """
+
+    def __init__(self, out: BinaryIO, timestamp: _UtcTimestamp) -> None:
+        self._out = out
+        self._timestamp = timestamp
+
+    def __call__(self, method: str, route: str, status: int, duration_ms: float) -> None:
+        event: dict[str, Any] = {
+            "method": method,
+            "route": route,
+            "status": status,
+            "duration_ms": duration_ms,
+            "event": "request",
+        }
+        request_id = context.request_id.get()
+        if request_id is not None:
+            event["request_id"] = request_id
+        event["level"] = "info"
+        self._timestamp(None, "info", event)
+        event["logger"] = ACCESS_LOGGER
+        line = orjson.dumps(event)
+        if _suspect(line):
+            line = orjson.dumps(_redact(None, "info", event))
+        self._out.write(line + b"\n")
+        self._out.flush()
+
+
+ACCESS_LOGGER = "adapter.access"
+
+
+def _access_through_structlog(method: str, route: str, status: int, duration_ms: float) -> None:
+    get_logger(ACCESS_LOGGER).info(
+        "request", method=method, route=route, status=status, duration_ms=duration_ms
+    )
+
+
+_access: Callable[[str, str, int, float], None] = _access_through_structlog
+
+
+def log_access(method: str, route: str, status: int, duration_ms: float) -> None:
+    """Write the access-log line of one answered request."""
+    _access(method, route, status, duration_ms)
 
 
 def _summarise_exception(
@@ -126,11 +181,13 @@ def configure_logging(
     structlog's as bytes to `stream.buffer`, the standard library's as text to `stream`.
     Both flush every line, so the two never interleave within a line or reorder.
     """
+    global _access  # logging is process-wide, as structlog's own configuration is
     out = stream if stream is not None else sys.stdout
+    timestamp = _UtcTimestamp()
     shared: list[structlog.types.Processor] = [
         _add_request_id,
         structlog.processors.add_log_level,
-        _UtcTimestamp(),
+        timestamp,
     ]
     if fmt == "json":
         # orjson, and the redaction asked once of the rendered line instead of the standard
@@ -144,6 +201,11 @@ def configure_logging(
         console = structlog.dev.ConsoleRenderer(colors=False)
         own_tail = foreign_tail = [_redact, console]
         factory = structlog.WriteLoggerFactory(out)
+    info_enabled = logging.getLevelName(level.upper()) <= logging.INFO
+    if fmt == "json" and info_enabled:
+        _access = _AccessLine(out.buffer, timestamp)
+    else:
+        _access = _access_through_structlog
     structlog.configure(
         processors=[*shared, _logger_name, _summarise_exception, *own_tail],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),

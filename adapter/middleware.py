@@ -19,11 +19,11 @@ from aiohttp.typedefs import Handler, Middleware
 from adapter import context
 from adapter.cors import Cors
 from adapter.errors import AdapterError
-from adapter.logs import get_logger
+from adapter.logs import ACCESS_LOGGER, get_logger, log_access
 from adapter.metrics import Metrics
 from adapter.models import Error
 
-log = get_logger("adapter.access")
+log = get_logger(ACCESS_LOGGER)
 
 _HTTP_MESSAGES = {
     404: "Not found: this service has no such path",
@@ -95,13 +95,7 @@ def service_middleware(metrics: Metrics, budget_s: float, cors: Cors) -> Middlew
             method = request.method if request.method in _KNOWN_METHODS else "other"
             metrics.in_flight.dec()
             metrics.observe_request(method, route, status, elapsed)
-            log.info(
-                "request",
-                method=method,
-                route=route,
-                status=status,
-                duration_ms=round(elapsed * 1000, 3),
-            )
+            log_access(method, route, status, round(elapsed * 1000, 3))
             context.request_id.reset(reset)
 
     return middleware

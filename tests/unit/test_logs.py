@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
+from adapter import context, logs
 from adapter.logs import REDACTED, get_logger
 from tests.log_scan import CapturingStream
 
@@ -68,3 +70,25 @@ def test_an_exception_is_its_type_and_message_never_a_traceback(
     assert line["error"] == f"bad thing with Bearer {REDACTED}"
     assert "Traceback" not in json.dumps(line)
     assert "exception" not in line
+
+
+def test_the_access_line_is_the_line_structlog_would_write(
+    logs_never_carry_a_token: CapturingStream,
+) -> None:
+    """The access log skips structlog's machinery for speed; what it writes is the same."""
+    assert isinstance(logs._access, logs._AccessLine)  # the JSON set-up uses the fast writer
+    reset = context.request_id.set("probe-request-7")
+    try:
+        logs.log_access("GET", "/probe/{object_id}", 200, 1.25)
+        logs._access_through_structlog("GET", "/probe/{object_id}", 200, 1.25)
+    finally:
+        context.request_id.reset(reset)
+    lines = [json.loads(line) for line in logs_never_carry_a_token.lines]
+    fast, slow = [line for line in lines if line.get("route") == "/probe/{object_id}"][-2:]
+    assert list(fast) == list(slow)
+    assert {k: v for k, v in fast.items() if k != "timestamp"} == {
+        k: v for k, v in slow.items() if k != "timestamp"
+    }
+    assert fast["request_id"] == "probe-request-7"
+    assert fast["logger"] == "adapter.access"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", fast["timestamp"])
