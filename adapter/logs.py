@@ -102,11 +102,14 @@ def _suspect(line: bytes) -> bool:
 
 class _AccessLine:
     """The access log's line, one per request, written without structlog's general machinery
-    (a context copy and a chain of processors: 7.7 us of a cached read's ~100; this is 1.5).
+    (a context copy and a chain of processors: 7.7 us of a cached read's ~100; this is 1).
 
     It writes exactly what structlog writes for `get_logger("adapter.access").info("request",
-    ...)` with the JSON set-up: the same keys, timestamp, request id, and the same secret
-    check of the rendered line. tests/unit/test_logs.py compares the two.
+    ...)` with the JSON set-up: the same keys, timestamp and request id (tests/unit/test_logs.py
+    compares the two). The secret check of a rendered line (2.5 us) is left out because it can
+    find nothing here: method and route come from closed sets, status and duration are
+    numbers, and a request id matches `[A-Za-z0-9._:-]+` (no space after a "Bearer", no "="
+    of a signed query); the key names are fixed.
     """
 
     def __init__(self, out: BinaryIO, timestamp: _UtcTimestamp) -> None:
@@ -127,10 +130,7 @@ class _AccessLine:
         event["level"] = "info"
         self._timestamp(None, "info", event)
         event["logger"] = ACCESS_LOGGER
-        line = orjson.dumps(event)
-        if _suspect(line):
-            line = orjson.dumps(_redact(None, "info", event))
-        self._out.write(line + b"\n")
+        self._out.write(orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE))
         self._out.flush()
 
 

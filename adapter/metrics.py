@@ -34,7 +34,11 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )
-        self.in_flight = Gauge("drs_requests_in_flight", "DRS requests being served", registry=r)
+        # Read when scraped: a plain count per request instead of two locked gauge updates.
+        self.in_flight = 0
+        Gauge("drs_requests_in_flight", "DRS requests being served", registry=r).set_function(
+            lambda: self.in_flight
+        )
         self.upstream = Counter(
             "synapse_requests", "Calls to Synapse", ["endpoint", "status"], registry=r
         )
@@ -52,6 +56,7 @@ class Metrics:
         self.cache = Counter("cache_operations", "Cache look-ups by result", ["result"], registry=r)
         # Labelled children, looked up once per label set: `labels()` costs more than `inc()`.
         self._children: dict[tuple[object, tuple[str, ...]], Any] = {}
+        self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self.cache_hit = self.cache.labels("hit")
         self.cache_miss = self.cache.labels("miss")
         self.cache_error = self.cache.labels("error")
@@ -65,9 +70,17 @@ class Metrics:
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered DRS request and its duration."""
-        labels = (method, route, str(status))
-        self._child(self.requests, *labels).inc()
-        self._child(self.request_seconds, *labels).observe(seconds)
+        key = (method, route, status)
+        children = self._request_children.get(key)
+        if children is None:
+            labels = (method, route, str(status))
+            children = self._request_children[key] = (
+                self.requests.labels(*labels),
+                self.request_seconds.labels(*labels),
+            )
+        count, duration = children
+        count.inc()
+        duration.observe(seconds)
 
     def observe_upstream(self, endpoint: str, status: str, seconds: float | None = None) -> None:
         """Count one Synapse call by endpoint template and status; time it when it answered."""

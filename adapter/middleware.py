@@ -79,7 +79,7 @@ def service_middleware(metrics: Metrics, budget_s: float, cors: Cors) -> Middlew
         rid = _request_id(request.headers.get("X-Request-ID"))
         reset = context.request_id.set(rid)
         context.deadline.set(asyncio.get_running_loop().time() + budget_s)
-        metrics.in_flight.inc()
+        metrics.in_flight += 1
         started = time.perf_counter()
         status = 500
         try:
@@ -93,7 +93,7 @@ def service_middleware(metrics: Metrics, budget_s: float, cors: Cors) -> Middlew
             resource = request.match_info.route.resource
             route = resource.canonical if resource is not None else "unmatched"
             method = request.method if request.method in _KNOWN_METHODS else "other"
-            metrics.in_flight.dec()
+            metrics.in_flight -= 1
             metrics.observe_request(method, route, status, elapsed)
             log_access(method, route, status, round(elapsed * 1000, 3))
             context.request_id.reset(reset)
