@@ -40,26 +40,47 @@ class _Entry(BaseModel, Generic[M]):
 
 
 class SingleFlight:
-    """Concurrent identical reads share one upstream call (per key, which names the caller)."""
+    """Concurrent identical reads share one upstream call (per key, which names the caller).
+
+    The first caller (the leader) makes the call in its own task: no task of its own and no
+    extra turn of the event loop for the usual, uncontended read. Later callers wait for its
+    outcome, shielded: one of them giving up disturbs no other. Should the leader itself be
+    cancelled, a waiter that was not takes over and makes the call again.
+    """
 
     def __init__(self) -> None:
-        self._inflight: dict[str, asyncio.Task[Any]] = {}
+        self._inflight: dict[str, asyncio.Future[Any]] = {}
 
     async def do(self, key: str, fetch: Callable[[], Awaitable[T]]) -> T:
-        task = self._inflight.get(key)
-        if task is None:
-            task = asyncio.ensure_future(fetch())
-            self._inflight[key] = task
-            task.add_done_callback(lambda done: self._forget(key, done))
-        # Shielded: one waiter giving up does not cancel the call the others wait for.
-        result: T = await asyncio.shield(task)
-        return result
+        while True:
+            flight = self._inflight.get(key)
+            if flight is None:
+                return await self._lead(key, fetch)
+            try:
+                result: T = await asyncio.shield(flight)
+                return result
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if not flight.cancelled() or (task is not None and task.cancelling()):
+                    raise
+                # The leader was cancelled, not this waiter: the next turn calls again.
 
-    def _forget(self, key: str, done: asyncio.Task[Any]) -> None:
-        if self._inflight.get(key) is done:
+    async def _lead(self, key: str, fetch: Callable[[], Awaitable[T]]) -> T:
+        flight: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = flight
+        try:
+            result = await fetch()
+        except Exception as exc:
+            flight.set_exception(exc)
+            flight.exception()  # retrieved here, so an error nobody waited for is not "lost"
+            raise
+        else:
+            flight.set_result(result)
+            return result
+        finally:
+            if not flight.done():  # cancelled (or interrupted): waiters take over
+                flight.cancel()
             del self._inflight[key]
-        if not done.cancelled():
-            done.exception()  # retrieved here, so an error nobody awaited is not logged as lost
 
 
 class ReadCache:
