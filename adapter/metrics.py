@@ -55,38 +55,35 @@ class Metrics:
         )
         self.cache = Counter("cache_operations", "Cache look-ups by result", ["result"], registry=r)
         # Labelled children, looked up once per label set: `labels()` costs more than `inc()`.
-        self._children: dict[tuple[object, tuple[str, ...]], Any] = {}
-        self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._pairs: dict[tuple[object, tuple[str, ...]], tuple[Any, Any]] = {}
         self.cache_hit = self.cache.labels("hit")
         self.cache_miss = self.cache.labels("miss")
         self.cache_error = self.cache.labels("error")
 
-    def _child(self, metric: Counter | Histogram, *labels: str) -> Any:
-        key = (metric, labels)
-        child = self._children.get(key)
-        if child is None:
-            child = self._children[key] = metric.labels(*labels)
-        return child
+    def _pair(
+        self, count: Counter, duration: Histogram, labels: tuple[str, ...]
+    ) -> tuple[Any, Any]:
+        """A label set's counter and histogram children, looked up once each."""
+        key = (count, labels)
+        pair = self._pairs.get(key)
+        if pair is None:
+            pair = self._pairs[key] = (count.labels(*labels), duration.labels(*labels))
+        return pair
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered DRS request and its duration."""
-        key = (method, route, status)
-        children = self._request_children.get(key)
-        if children is None:
-            labels = (method, route, str(status))
-            children = self._request_children[key] = (
-                self.requests.labels(*labels),
-                self.request_seconds.labels(*labels),
-            )
-        count, duration = children
+        count, duration = self._pair(
+            self.requests, self.request_seconds, (method, route, str(status))
+        )
         count.inc()
         duration.observe(seconds)
 
     def observe_upstream(self, endpoint: str, status: str, seconds: float | None = None) -> None:
         """Count one Synapse call by endpoint template and status; time it when it answered."""
-        self._child(self.upstream, endpoint, status).inc()
+        count, duration = self._pair(self.upstream, self.upstream_seconds, (endpoint, status))
+        count.inc()
         if seconds is not None:
-            self._child(self.upstream_seconds, endpoint, status).observe(seconds)
+            duration.observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
 import time
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import aiohttp
 import orjson
@@ -34,6 +33,26 @@ from adapter.synapse.models import (
 log = get_logger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class Endpoint(NamedTuple):
+    """A Synapse endpoint: its method, its path template, and its name in metrics and logs
+    (the template, so labels stay few)."""
+
+    method: str
+    template: str
+    name: str
+
+
+def _endpoint(method: str, template: str) -> Endpoint:
+    return Endpoint(method, template, f"{method} {template}")
+
+
+BUNDLE2 = _endpoint("POST", "/repo/v1/entity/{id}/version/{version}/bundle2")
+FILE_HANDLE = _endpoint("GET", "/file/v1/fileHandle/{id}")
+FILE_HANDLE_URL = _endpoint("GET", "/file/v1/fileHandle/{id}/url")
+FILE_URL = _endpoint("GET", "/file/v1/file/{id}")
+BATCH = _endpoint("POST", "/file/v1/fileHandle/batch")
 
 # Request bodies are encoded here, once where they never change: aiohttp's `json=` would
 # encode them again on every call.
@@ -67,17 +86,17 @@ class SynapseClient:
     async def entity_bundle_json(self, token: str | None, entity_id: str, version: int) -> bytes:
         """The entity at a version and, when the caller may download, its file handles, as
         Synapse's JSON (an `EntityBundle`; the cache stores it as it came)."""
-        path = f"/repo/v1/entity/{entity_id}/version/{version}/bundle2"
-        return await self._fetch("POST", path, token, body=_BUNDLE_REQUEST)
+        path = BUNDLE2.template.format(id=entity_id, version=version)
+        return await self._fetch(BUNDLE2, path, token, body=_BUNDLE_REQUEST)
 
     async def file_handle_json(self, token: str | None, handle_id: int) -> bytes:
         """A raw file handle (Synapse shows it to its creator only), as Synapse's JSON."""
-        return await self._fetch("GET", f"/file/v1/fileHandle/{handle_id}", token)
+        return await self._fetch(FILE_HANDLE, FILE_HANDLE.template.format(id=handle_id), token)
 
     async def file_handle_url(self, token: str | None, handle_id: int) -> str:
         """A presigned URL for a raw file handle (creator only)."""
-        path = f"/file/v1/fileHandle/{handle_id}/url"
-        return await self._text("GET", path, token, params={"redirect": "false"})
+        path = FILE_HANDLE_URL.template.format(id=handle_id)
+        return await self._text(FILE_HANDLE_URL, path, token, params={"redirect": "false"})
 
     async def entity_file_url(self, token: str | None, entity_id: str, handle_id: int) -> str:
         """A presigned URL for a file handle through the FileEntity it belongs to."""
@@ -86,7 +105,8 @@ class SynapseClient:
             "fileAssociateId": entity_id,
             "redirect": "false",
         }
-        return await self._text("GET", f"/file/v1/file/{handle_id}", token, params=params)
+        path = FILE_URL.template.format(id=handle_id)
+        return await self._text(FILE_URL, path, token, params=params)
 
     async def reachable(self, timeout_s: float) -> bool:
         """Whether Synapse answers an anonymous who-am-I within `timeout_s` (for readiness)."""
@@ -117,30 +137,30 @@ class SynapseClient:
             "includePreSignedURLs": True,
             "includePreviewPreSignedURLs": False,
         }
-        path = "/file/v1/fileHandle/batch"
-        answer = await self._model(BatchResult, "POST", path, token, body=orjson.dumps(body))
+        body_json = orjson.dumps(body)
+        answer = await self._model(BatchResult, BATCH, BATCH.template, token, body=body_json)
         return answer.requestedFiles
 
     async def _model(
         self,
         model: type[M],
-        method: str,
+        endpoint: Endpoint,
         path: str,
         token: str | None,
         *,
         body: bytes | None = None,
     ) -> M:
         """One call whose JSON answer is read straight into `model` (malformed: 502)."""
-        answer = await self._fetch(method, path, token, body=body)
+        answer = await self._fetch(endpoint, path, token, body=body)
         try:
             return model.model_validate_json(answer)
         except ValidationError as exc:
             raise BadGateway("Synapse sent a malformed answer") from exc
 
     async def _text(
-        self, method: str, path: str, token: str | None, *, params: dict[str, str]
+        self, endpoint: Endpoint, path: str, token: str | None, *, params: dict[str, str]
     ) -> str:
-        body = await self._fetch(method, path, token, params=params)
+        body = await self._fetch(endpoint, path, token, params=params)
         text = body.decode("utf-8", errors="replace").strip()
         if not text.startswith(("https://", "http://")):
             raise BadGateway("Synapse sent a malformed URL")
@@ -148,7 +168,7 @@ class SynapseClient:
 
     async def _fetch(
         self,
-        method: str,
+        endpoint: Endpoint,
         path: str,
         token: str | None,
         *,
@@ -164,8 +184,7 @@ class SynapseClient:
         """
         loop = asyncio.get_running_loop()
         deadline = context.deadline.get() or loop.time() + self._policy.budget_s
-        endpoint = _endpoint(method, path)
-        call = _Call(method, path, endpoint, token, body, params)
+        call = _Call(endpoint.method, path, endpoint.name, token, body, params)
         try:
             # The first attempt runs on its own: most calls need no other, and the retry
             # machinery is only built for those that do.
@@ -310,16 +329,6 @@ def _retry_after(value: str | None) -> float | None:
     except ValueError:
         return None
     return seconds if 0 <= seconds <= 120 else None
-
-
-_VERSION_SEGMENT = re.compile(r"/version/[0-9]+")
-_ID_SEGMENT = re.compile(r"/(syn[0-9]+|[0-9]+)(?=/|$)")
-
-
-def _endpoint(method: str, path: str) -> str:
-    """The endpoint template for metrics and logs: ids replaced, so labels stay few."""
-    path = _VERSION_SEGMENT.sub("/version/{version}", path)
-    return f"{method} {_ID_SEGMENT.sub('/{id}', path)}"
 
 
 def _reason(body: bytes) -> str | None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from types import TracebackType
 
 
 class CallerLimiter:
@@ -28,24 +27,55 @@ class CallerLimiter:
             return b"anonymous"
         return hashlib.blake2b(token.encode(), key=self._salt, digest_size=16).digest()
 
-    @asynccontextmanager
-    async def slot(self, token: str | None) -> AsyncIterator[None]:
-        key = self.caller_key(token)
+    def slot(self, token: str | None) -> _Slot:
+        """`async with limiter.slot(token):` one of the caller's slots, held for the block."""
+        return _Slot(self, self.caller_key(token))
+
+    def _claim(self, key: bytes) -> asyncio.Semaphore:
         semaphore, users = self._slots.get(key, (None, 0))
         if semaphore is None:
             semaphore = asyncio.Semaphore(self._per_caller)
         self._slots[key] = (semaphore, users + 1)
-        try:
-            async with semaphore:
-                yield
-        finally:
-            semaphore, users = self._slots[key]
-            if users == 1:
-                del self._slots[key]
-            else:
-                self._slots[key] = (semaphore, users - 1)
+        return semaphore
+
+    def _unclaim(self, key: bytes) -> None:
+        semaphore, users = self._slots[key]
+        if users == 1:
+            del self._slots[key]
+        else:
+            self._slots[key] = (semaphore, users - 1)
 
     @property
     def callers(self) -> int:
         """How many callers have requests waiting or in flight."""
         return len(self._slots)
+
+
+class _Slot:
+    """A class rather than an @asynccontextmanager: no generator per Synapse call."""
+
+    __slots__ = ("_key", "_limiter", "_semaphore")
+
+    def __init__(self, limiter: CallerLimiter, key: bytes) -> None:
+        self._limiter = limiter
+        self._key = key
+        self._semaphore: asyncio.Semaphore | None = None
+
+    async def __aenter__(self) -> None:
+        semaphore = self._limiter._claim(self._key)
+        try:
+            await semaphore.acquire()
+        except BaseException:
+            self._limiter._unclaim(self._key)
+            raise
+        self._semaphore = semaphore
+
+    async def __aexit__(
+        self,
+        _type: type[BaseException] | None,
+        _value: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        assert self._semaphore is not None
+        self._semaphore.release()
+        self._limiter._unclaim(self._key)
