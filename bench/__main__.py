@@ -18,6 +18,11 @@ from bench.report import write_markdown, write_plots
 RESULTS = Path(__file__).resolve().parent / "results"
 BULK_SIZES = (1, 10, 100, 1000)
 BUNDLE_SIZES = (10, 1000, 10000, 30000)
+# Repetitions per size: enough for each row to run a few tenths of a second, so its CPU
+# figure (from /proc, in 10 ms ticks) is not mostly rounding.
+BULK_ACCESS_REPS = {1: 300, 10: 100, 100: 20, 1000: 3}
+BULK_OBJECTS_REPS = {1: 200, 10: 50, 100: 5, 1000: 2}
+BUNDLE_REPS = {10: 300, 1000: 100, 10000: 10, 30000: 10}
 BUNDLE2 = "POST /repo/v1/entity/{id}/version/{version}/bundle2"
 
 
@@ -71,7 +76,7 @@ def sys_write(text: str) -> None:
 
 async def main_stack(workdir: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
     floor = procs.start_floor()
-    emulator, manifest = procs.start_emulator(workdir, "--files", "10000")
+    emulator, manifest = procs.start_emulator(workdir, "--files", "12000")
     proxy = procs.start_floor(upstream=emulator.url)
     service = procs.start_service(emulator.url)
     extra: dict[str, Any] = {}
@@ -143,7 +148,7 @@ async def main_stack(workdir: Path, rows: list[dict[str, Any]]) -> dict[str, Any
                     f"{base}/objects/{a[i]['drs_id']}/access/{a[i]['access_id']}", alice),
                 n, 3, latency_ms=latency))  # fmt: skip
         for size in BULK_SIZES:
-            reps = max(2, 60 // size)
+            reps = BULK_ACCESS_REPS[size]
             batch = take(size)
             body = {"bulk_object_access_ids": [
                 {"bulk_object_id": f["drs_id"], "bulk_access_ids": [f["access_id"]]}
@@ -154,7 +159,7 @@ async def main_stack(workdir: Path, rows: list[dict[str, Any]]) -> dict[str, Any
                     "POST", f"{base}/objects/access", {"Authorization": f"Bearer {alice}"}, b),
                 reps, 1, operations=reps))  # fmt: skip
         for size in BULK_SIZES:
-            reps = 2 if size >= 100 else 10
+            reps = BULK_OBJECTS_REPS[size]
             batches = [[f["drs_id"] for f in take(size)] for _ in range(reps)]
             rows.append(await measure(
                 f"bulk objects x{size} (uncached)", service, emulator,
@@ -182,7 +187,7 @@ async def bundles(workdir: Path, rows: list[dict[str, Any]]) -> None:
             alice = manifest["users"]["alice"]["token"]
             dataset = next(o for o in manifest["objects"] if o["case"] == "generated_dataset")
             url = f"{service.url}{load.DRS}/objects/{dataset['drs_id']}"
-            reps = 30 if size <= 1000 else 10
+            reps = BUNDLE_REPS[size]
             rows.append(await measure(
                 f"bundle of {size} items", service, emulator,
                 lambda i, u=url, t=alice: load.get(u, t), reps, 1, operations=reps))  # fmt: skip
