@@ -79,7 +79,7 @@ def present(drs_object: DrsObject) -> dict[str, Any]:
 
 
 def json_response(body: object, status: int = 200) -> web.Response:
-    """A JSON answer rendered by orjson (UTF-8, as aiohttp's own json_response sends)."""
+    """A JSON answer rendered by orjson: UTF-8, non-ASCII text as it is (no \\u escapes)."""
     return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
 
 
