@@ -37,37 +37,57 @@ def blob_from_entity(
     entity: Entity, handle: FileHandle, object_id: EntityVersion, host: str
 ) -> DrsObject:
     """A FileEntity version and its data file handle as a DRS blob (behaviour.md §4)."""
-    access_id = EntityAccessId(object_id, int(handle.id))
-    ident = str(object_id)
-    return {
-        "id": ident,
-        "name": entity.name,
-        "self_uri": drs_uri(host, ident),
-        "size": _size(handle),
-        "created_time": entity.createdOn,
-        "updated_time": entity.modifiedOn,
-        "version": str(object_id.version),
-        "mime_type": handle.contentType,
-        "checksums": [{"checksum": _md5(handle), "type": "md5"}],
-        "access_methods": [{"type": "https", "access_id": str(access_id)}],
-        "description": entity.description,
-    }
+    blob = _blob(
+        str(object_id),
+        host,
+        handle,
+        str(EntityAccessId(object_id, int(handle.id))),
+        name=entity.name,
+        created=entity.createdOn,
+        updated=entity.modifiedOn,
+        description=entity.description,
+    )
+    blob["version"] = str(object_id.version)
+    return blob
 
 
 def blob_from_handle(handle: FileHandle, object_id: FileHandleRef, host: str) -> DrsObject:
     """A raw file handle as a DRS blob: no version, no description, bare access id."""
-    ident = str(object_id)
+    return _blob(
+        str(object_id),
+        host,
+        handle,
+        str(HandleAccessId(object_id.handle)),
+        name=handle.fileName,
+        created=handle.createdOn,
+        updated=handle.modifiedOn,
+        description=None,
+    )
+
+
+def _blob(
+    ident: str,
+    host: str,
+    handle: FileHandle,
+    access_id: str,
+    *,
+    name: str,
+    created: str,
+    updated: str | None,
+    description: str | None,
+) -> DrsObject:
+    """A blob's fields; size, type and md5 from the file handle that holds its bytes."""
     return {
         "id": ident,
-        "name": handle.fileName,
+        "name": name,
         "self_uri": drs_uri(host, ident),
         "size": _size(handle),
-        "created_time": handle.createdOn,
-        "updated_time": handle.modifiedOn,
+        "created_time": created,
+        "updated_time": updated,
         "mime_type": handle.contentType,
         "checksums": [{"checksum": _md5(handle), "type": "md5"}],
-        "access_methods": [{"type": "https", "access_id": str(HandleAccessId(object_id.handle))}],
-        "description": None,
+        "access_methods": [{"type": "https", "access_id": access_id}],
+        "description": description,
     }
 
 
