@@ -1,7 +1,8 @@
 """The cache in front of Synapse reads: aiocache (memory, or a shared Redis) plus single-flight.
 
 What is cached (issue: resilience and caching): entity bundles and raw file handles, per
-caller and id, as Synapse's own JSON; Synapse's 404s for a shorter time. Presigned URLs are
+caller and id (in process as validated models, in Redis as Synapse's own JSON); Synapse's
+404s for a shorter time. Presigned URLs are
 never cached: they live about 30 s, and a shared cache would hand one caller's URL to another.
 """
 
@@ -84,7 +85,8 @@ class SingleFlight:
 
 
 class ReadCache:
-    """Get-or-fetch over aiocache with JSON values; a broken cache is skipped, never fatal."""
+    """Get-or-fetch over aiocache (models in process, JSON in Redis); a broken cache is
+    skipped, never fatal."""
 
     def __init__(
         self,
