@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
+from adapter.access import AccessLogger
 from adapter.app import create_app
-from adapter.logs import configure_logging, get_logger
+from adapter.logs import ACCESS_LOGGER, configure_logging, get_logger
 from adapter.settings import Settings
 
 
@@ -19,7 +22,8 @@ def main() -> None:
         create_app(settings),
         host=settings.host,
         port=settings.port,
-        access_log=None,  # our middleware writes the access log, through structlog
+        access_log_class=AccessLogger,
+        access_log=logging.getLogger(ACCESS_LOGGER),
         shutdown_timeout=settings.shutdown_timeout_s,
         print=None,
     )

@@ -10,9 +10,18 @@ from importlib.metadata import PackageNotFoundError, version
 import aiohttp
 from aiohttp import web
 
-from adapter.cache import ReadCache, make_backend
+from adapter.cache import ReadCache, make_store
+from adapter.caller import CallerIds
 from adapter.cors import Cors
-from adapter.keys import CACHE, METRICS, RESOLVER, SERVICE_INFO, SETTINGS
+from adapter.keys import (
+    CACHE,
+    CALLER_IDS,
+    METRICS,
+    RESOLVER,
+    SERVICE_INFO,
+    SETTINGS,
+    SYNAPSE_SESSION,
+)
 from adapter.metrics import Metrics
 from adapter.middleware import service_middleware
 from adapter.models import (
@@ -24,7 +33,8 @@ from adapter.models import (
 from adapter.resolver import Resolver
 from adapter.routes import add_routes
 from adapter.settings import Settings
-from adapter.synapse.client import RetryPolicy, SynapseClient
+from adapter.synapse.client import SynapseClient
+from adapter.synapse.retry import RetryPolicy
 
 DRS_VERSION = "1.5.0"
 
@@ -57,34 +67,43 @@ def build_service_info(settings: Settings) -> ServiceInfo:
 
 
 async def _cache(app: web.Application) -> AsyncIterator[None]:
-    """The read cache: memory, or the Redis shared by replicas; closed with the app."""
+    """CACHE: the read cache, in memory or in the Redis shared by replicas. Needs SETTINGS."""
     settings = app[SETTINGS]
-    salt = settings.cache_key_salt
-    app[CACHE] = ReadCache(
-        make_backend(settings.cache_url, settings.cache_timeout_s),
+    cache = ReadCache(
+        make_store(settings.cache_url, settings.cache_timeout_s),
         app[METRICS],
-        key_salt=salt.get_secret_value().encode() if salt else secrets.token_bytes(32),
         ttl_s=settings.cache_ttl_s,
         not_found_ttl_s=settings.cache_not_found_ttl_s,
     )
+    app[CACHE] = cache
     yield
     with contextlib.suppress(Exception):  # a cache already gone needs no closing
-        await app[CACHE].backend.close()
+        await cache.close()
 
 
-async def _synapse_client(app: web.Application) -> AsyncIterator[None]:
-    """One upstream session for the app's life: explicit timeouts, a pool limit, no cookies."""
+async def _synapse_session(app: web.Application) -> AsyncIterator[None]:
+    """SYNAPSE_SESSION: one upstream session for the app's life, with explicit timeouts, a
+    pool limit and no cookie jar (Synapse sets a sessionID cookie; a jar shared by every
+    caller would mix users). Needs SETTINGS."""
     settings = app[SETTINGS]
     session = aiohttp.ClientSession(
         timeout=aiohttp.ClientTimeout(
             total=settings.synapse_total_timeout_s, connect=settings.synapse_connect_timeout_s
         ),
         connector=aiohttp.TCPConnector(limit=settings.synapse_connection_limit),
-        # Synapse sets a sessionID cookie; one jar shared by every caller would mix users.
         cookie_jar=aiohttp.DummyCookieJar(),
     )
+    app[SYNAPSE_SESSION] = session
+    yield
+    await session.close()
+
+
+async def _resolver(app: web.Application) -> None:
+    """RESOLVER: the Synapse client and the cache behind one door. Needs CACHE and
+    SYNAPSE_SESSION, so it runs on start-up after every cleanup context has made its own."""
+    settings = app[SETTINGS]
     client = SynapseClient(
-        session,
+        app[SYNAPSE_SESSION],
         settings.synapse_url,
         max_concurrent_per_caller=settings.max_concurrent_per_user,
         metrics=app[METRICS],
@@ -98,10 +117,15 @@ async def _synapse_client(app: web.Application) -> AsyncIterator[None]:
     app[RESOLVER] = Resolver(
         client,
         app[CACHE],
-        metadata_token=metadata.get_secret_value() if metadata is not None else None,
+        metadata=app[CALLER_IDS].caller(metadata.get_secret_value()) if metadata else None,
     )
-    yield
-    await session.close()
+
+
+def caller_ids(settings: Settings) -> CallerIds:
+    """Caller keys: salted with the configured salt (replicas sharing a cache must agree on
+    it), else with a random one for this process."""
+    salt = settings.cache_key_salt
+    return CallerIds(salt.get_secret_value().encode() if salt else secrets.token_bytes(32))
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -122,7 +146,10 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[METRICS] = metrics
     app[SERVICE_INFO] = build_service_info(settings)
+    app[CALLER_IDS] = caller_ids(settings)
+    # One resource per cleanup context; the resolver is built from them once all have run.
     app.cleanup_ctx.append(_cache)
-    app.cleanup_ctx.append(_synapse_client)
+    app.cleanup_ctx.append(_synapse_session)
+    app.on_startup.append(_resolver)
     add_routes(app)
     return app

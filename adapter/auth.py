@@ -1,10 +1,12 @@
-"""The caller's credentials: a Synapse bearer token, or anonymous (behaviour.md §6)."""
+"""The caller's credentials: a Synapse bearer token, or anonymous (docs/behaviour.md §6)."""
 
 from __future__ import annotations
 
 from aiohttp import hdrs, web
 
+from adapter.caller import Caller
 from adapter.errors import Unauthorized
+from adapter.keys import CALLER_IDS
 
 MSG_SCHEME = (
     "Only Bearer authentication is supported: send 'Authorization: Bearer <Synapse access token>'"
@@ -28,3 +30,8 @@ def bearer_token(request: web.Request) -> str | None:
     if not token:
         raise Unauthorized(MSG_EMPTY)
     return token
+
+
+def request_caller(request: web.Request) -> Caller:
+    """Who sent the request: their token and key, computed once for the request."""
+    return request.app[CALLER_IDS].caller(bearer_token(request))

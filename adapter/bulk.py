@@ -1,23 +1,16 @@
-"""Bulk DRS: many objects or access URLs in one request, partial success (behaviour.md §9)."""
+"""Bulk DRS: many objects or access URLs in one request, partial success (docs/behaviour.md §9)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from adapter.bodies import ObjectAccessIds
-from adapter.errors import (
-    AdapterError,
-    BadGateway,
-    BadRequest,
-    Forbidden,
-    NotFound,
-    PayloadTooLarge,
-    Unauthorized,
-)
+from adapter.caller import Caller
+from adapter.errors import AdapterError, BadRequest, PayloadTooLarge, Unauthorized
 from adapter.ids import (
     EntityAccessId,
     HandleAccessId,
@@ -25,13 +18,8 @@ from adapter.ids import (
     access_id_for,
     parse_object_id,
 )
-from adapter.models import DrsObject, present
+from adapter.models import DrsObject
 from adapter.resolver import Resolver
-from adapter.synapse.client import BATCH_LIMIT
-from adapter.synapse.models import BatchItem
-
-# Synapse's per-item failure codes in fileHandle/batch answers.
-_FAILURES: dict[str, type[AdapterError]] = {"UNAUTHORIZED": Forbidden, "NOT_FOUND": NotFound}
 
 
 def check_length(count: int, limit: int) -> None:
@@ -51,7 +39,7 @@ def access_request_length(entries: Sequence[ObjectAccessIds]) -> int:
 class Outcome:
     """Resolved items and unresolved ids grouped by error code, each in request order."""
 
-    resolved: list[dict[str, Any]] = field(default_factory=list)
+    resolved: list[Mapping[str, object]] = field(default_factory=list)
     failures: list[tuple[int, int, str]] = field(default_factory=list)
 
     def fail(self, position: int, status: int, object_id: str) -> None:
@@ -104,14 +92,14 @@ def _raise_if_unauthenticated(errors: Iterable[object]) -> None:
 
 
 async def bulk_objects(
-    resolver: Resolver, token: str | None, raw_ids: Sequence[str], host: str, max_length: int
+    resolver: Resolver, caller: Caller, raw_ids: Sequence[str], host: str, max_length: int
 ) -> dict[str, Any]:
     outcome = Outcome()
     unique = parse_unique(raw_ids, max_length, outcome)
 
     async def one(object_id: ObjectId) -> DrsObject | AdapterError:
         try:
-            return await resolver.drs_object(token, object_id, host)
+            return await resolver.drs_object(caller, object_id, host)
         except AdapterError as exc:
             return exc
 
@@ -122,7 +110,7 @@ async def bulk_objects(
         if isinstance(result, AdapterError):
             outcome.fail(position, result.status, raw)
         else:
-            outcome.resolved.append(present(result))
+            outcome.resolved.append(result)
     return outcome.body("resolved_drs_object")
 
 
@@ -162,21 +150,22 @@ def _parse_pairs(
 
 async def bulk_access(
     resolver: Resolver,
-    token: str | None,
+    caller: Caller,
     entries: Sequence[ObjectAccessIds],
     max_length: int,
 ) -> dict[str, Any]:
-    """Sign entity access ids through fileHandle/batch, 100 per call; raw handles one by one."""
+    """Sign entity access ids in batches (the resolver's); raw handles one by one."""
     outcome = Outcome()
     pairs = _parse_pairs(entries, max_length, outcome)
-    entity_pairs = [p for p in pairs if isinstance(p.access_id, EntityAccessId)]
+    entity_pairs = [(p, p.access_id) for p in pairs if isinstance(p.access_id, EntityAccessId)]
     handle_pairs = [p for p in pairs if isinstance(p.access_id, HandleAccessId)]
-    chunks = [entity_pairs[i : i + BATCH_LIMIT] for i in range(0, len(entity_pairs), BATCH_LIMIT)]
-    batch_results = await asyncio.gather(*(_sign_batch(resolver, token, c) for c in chunks))
-    handle_results = await asyncio.gather(*(_sign_handle(resolver, token, p) for p in handle_pairs))
-    results: dict[_Pair, str | AdapterError] = {}
-    for chunk_result in batch_results:
-        results.update(chunk_result)
+    signed = await resolver.sign(caller, [access_id for _, access_id in entity_pairs])
+    handle_results = await asyncio.gather(
+        *(_sign_handle(resolver, caller, p) for p in handle_pairs)
+    )
+    results: dict[_Pair, str | AdapterError] = {
+        pair: outcome for (pair, _), outcome in zip(entity_pairs, signed, strict=True)
+    }
     results.update(zip(handle_pairs, handle_results, strict=True))
     _raise_if_unauthenticated(results.values())
     for pair in pairs:
@@ -188,38 +177,8 @@ async def bulk_access(
     return outcome.body("resolved_drs_object_access_urls")
 
 
-async def _sign_batch(
-    resolver: Resolver, token: str | None, chunk: list[_Pair]
-) -> dict[_Pair, str | AdapterError]:
-    requested: list[tuple[int, str]] = []
-    for pair in chunk:
-        assert isinstance(pair.access_id, EntityAccessId)
-        requested.append((pair.access_id.file_handle, pair.access_id.target.synapse_id))
+async def _sign_handle(resolver: Resolver, caller: Caller, pair: _Pair) -> str | AdapterError:
     try:
-        items = await resolver.client.batch_urls(token, requested)
-    except AdapterError as exc:
-        return dict.fromkeys(chunk, exc)
-    if len(items) != len(chunk):
-        return dict.fromkeys(chunk, BadGateway("Synapse answered a batch with the wrong length"))
-    return {
-        pair: _batch_item(item, handle)
-        for pair, item, (handle, _) in zip(chunk, items, requested, strict=True)
-    }
-
-
-def _batch_item(item: BatchItem, handle: int) -> str | AdapterError:
-    if item.fileHandleId != str(handle):
-        return BadGateway("Synapse answered a batch out of order")
-    if item.failureCode is not None:
-        failure = _FAILURES.get(item.failureCode, BadGateway)
-        return failure(f"Synapse could not sign file handle {handle}: {item.failureCode}")
-    if item.preSignedURL is None:
-        return BadGateway("Synapse answered a batch item without a URL")
-    return item.preSignedURL
-
-
-async def _sign_handle(resolver: Resolver, token: str | None, pair: _Pair) -> str | AdapterError:
-    try:
-        return (await resolver.access_url(token, pair.access_id)).url
+        return (await resolver.access_url(caller, pair.access_id)).url
     except AdapterError as exc:
         return exc

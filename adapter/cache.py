@@ -1,26 +1,28 @@
 """The cache in front of Synapse reads: aiocache (memory, or a shared Redis) plus single-flight.
 
-What is cached (issue: resilience and caching): entity bundles and raw file handles, per
-caller and id (in process as validated models, in Redis as Synapse's own JSON); Synapse's
-404s for a shorter time. Presigned URLs are
-never cached: they live about 30 s, and a shared cache would hand one caller's URL to another.
+What is cached: entity bundles and raw file handles, per caller and id, and Synapse's 404s for
+a shorter time. Presigned URLs are never cached: they live about 30 s, and a shared cache would
+hand one caller's URL to another. How an entry is stored is chosen once, with the backend: in
+process, the validated model itself; in Redis, Synapse's JSON as it came (never a pickle: a
+shared Redis must not become a code-execution path).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
+import orjson
 from aiocache import Cache
 from aiocache.base import BaseCache
 from aiocache.serializers import NullSerializer, StringSerializer
 from pydantic import BaseModel, ValidationError
 
-from adapter.errors import BadGateway, NotFound
+from adapter.caller import Caller
+from adapter.errors import NotFound
 from adapter.logs import get_logger
 from adapter.metrics import Metrics
 
@@ -33,171 +35,190 @@ KEY_VERSION = "drs1"  # bump when the shape of cached values changes
 MIN_TTL_S = 0.001  # shorter cache lives (0 included) mean: not cached
 
 
-class _Entry(BaseModel, Generic[M]):
-    """A cache entry: Synapse's answer, or the "not found" Synapse gave."""
+@dataclass(frozen=True, slots=True)
+class Entry(Generic[T]):
+    """What the cache holds for a key: a value (and the JSON it was read from), or the
+    "not found" Synapse gave."""
 
+    value: T | None = None
+    json: bytes | None = None
+    not_found: str | None = None
+
+
+class Codec(Protocol):
+    """How entries are kept by one kind of backend."""
+
+    def encode(self, entry: Entry[Any]) -> object: ...
+
+    def decode(self, stored: object, model: type[M]) -> Entry[M] | None:
+        """The entry back, or None when what is stored cannot be read."""
+
+
+class ObjectCodec:
+    """In process: the entry itself, nothing encoded or parsed on a hit."""
+
+    def encode(self, entry: Entry[Any]) -> object:
+        return Entry(entry.value, None, entry.not_found)  # the model is enough: drop the JSON
+
+    def decode(self, stored: object, model: type[M]) -> Entry[M] | None:
+        return stored if isinstance(stored, Entry) else None
+
+
+class _Envelope(BaseModel, Generic[M]):
     value: M | None = None
     not_found: str | None = None
+
+
+class JsonCodec:
+    """Shared (Redis): `{"value": <Synapse's JSON as it came>}` or `{"not_found": "..."}`,
+    read back in one pass by pydantic-core (no dump, no second parse)."""
+
+    def __init__(self) -> None:
+        self._envelopes: dict[type[BaseModel], type[_Envelope[Any]]] = {}
+
+    def encode(self, entry: Entry[Any]) -> object:
+        if entry.not_found is not None:
+            return orjson.dumps({"not_found": entry.not_found}).decode()
+        assert entry.json is not None, "a shared cache keeps JSON"
+        return orjson.dumps({"value": orjson.Fragment(entry.json)}).decode()
+
+    def decode(self, stored: object, model: type[M]) -> Entry[M] | None:
+        if not isinstance(stored, str):
+            return None
+        try:
+            envelope = self._envelope(model).model_validate_json(stored)
+        except ValidationError:
+            return None
+        return Entry(envelope.value, None, envelope.not_found)
+
+    def _envelope(self, model: type[M]) -> type[_Envelope[M]]:
+        # Parametrising a generic model costs more than a read: once per model.
+        envelope = self._envelopes.get(model)
+        if envelope is None:
+            envelope = self._envelopes[model] = _Envelope[model]  # type: ignore[valid-type]
+        return envelope
+
+
+@dataclass(frozen=True, slots=True)
+class Store:
+    """A cache backend and the codec its entries are kept with."""
+
+    backend: BaseCache
+    codec: Codec
+    shared: bool
+
+
+def make_store(url: str | None, timeout_s: float) -> Store:
+    """Memory by default; Redis (shared by replicas) when a redis:// URL is configured."""
+    if not url:
+        # No per-operation timeout in process: a dict cannot hang, and a timeout costs a task.
+        memory = Cache(Cache.MEMORY, serializer=NullSerializer(), timeout=None)
+        return Store(memory, ObjectCodec(), shared=False)
+    backend: BaseCache = Cache.from_url(url)
+    backend.serializer = StringSerializer()  # the codec makes the text; stored as it is
+    backend.timeout = timeout_s
+    return Store(backend, JsonCodec(), shared=True)
 
 
 class SingleFlight:
     """Concurrent identical reads share one upstream call (per key, which names the caller).
 
-    The first caller (the leader) makes the call in its own task: no task of its own and no
-    extra turn of the event loop for the usual, uncontended read. Later callers wait for its
-    outcome, shielded: one of them giving up disturbs no other. Should the leader itself be
-    cancelled, a waiter that was not takes over and makes the call again.
+    The call runs in a task of its own that every caller waits for, shielded: a caller giving
+    up (or timing out) disturbs neither the call nor the others waiting for it.
     """
 
     def __init__(self) -> None:
-        self._inflight: dict[str, asyncio.Future[Any]] = {}
+        self._inflight: dict[str, asyncio.Task[Any]] = {}
 
     async def do(self, key: str, fetch: Callable[[], Awaitable[T]]) -> T:
-        while True:
-            flight = self._inflight.get(key)
-            if flight is None:
-                return await self._lead(key, fetch)
-            try:
-                result: T = await asyncio.shield(flight)
-                return result
-            except asyncio.CancelledError:
-                task = asyncio.current_task()
-                if not flight.cancelled() or (task is not None and task.cancelling()):
-                    raise
-                # The leader was cancelled, not this waiter: the next turn calls again.
+        flight = self._inflight.get(key)
+        if flight is None:
+            flight = asyncio.ensure_future(fetch())
+            self._inflight[key] = flight
+            flight.add_done_callback(lambda done: self._landed(key, done))
+        result: T = await asyncio.shield(flight)
+        return result
 
-    async def _lead(self, key: str, fetch: Callable[[], Awaitable[T]]) -> T:
-        flight: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = flight
-        try:
-            result = await fetch()
-        except Exception as exc:
-            flight.set_exception(exc)
-            flight.exception()  # retrieved here, so an error nobody waited for is not "lost"
-            raise
-        else:
-            flight.set_result(result)
-            return result
-        finally:
-            if not flight.done():  # cancelled (or interrupted): waiters take over
-                flight.cancel()
+    def _landed(self, key: str, flight: asyncio.Task[Any]) -> None:
+        if self._inflight.get(key) is flight:
             del self._inflight[key]
+        if not flight.cancelled():
+            flight.exception()  # retrieved here, so an error nobody waited for is not "lost"
 
 
 class ReadCache:
-    """Get-or-fetch over aiocache (models in process, JSON in Redis); a broken cache is
-    skipped, never fatal."""
+    """Get-or-fetch in front of Synapse: a broken cache is skipped, never fatal."""
 
     def __init__(
         self,
-        backend: BaseCache,
+        store: Store,
         metrics: Metrics,
         *,
-        key_salt: bytes,
         ttl_s: float,
         not_found_ttl_s: float,
         error_log_interval_s: float = 30.0,
     ) -> None:
-        self.backend = backend
+        self.store = store
+        self._backend = store.backend
+        self._codec = store.codec
         self._metrics = metrics
-        self._salt = key_salt
         self._ttl = ttl_s
         self._not_found_ttl = not_found_ttl_s
         self._flights = SingleFlight()
         self._log_interval = error_log_interval_s
         self._last_error_log = -float("inf")
-        # An in-process backend keeps the validated models themselves (nothing to encode or
-        # parse on a hit); a shared one (Redis) keeps JSON text, never pickles.
-        self._in_process = isinstance(backend.serializer, NullSerializer)
-        self._entries: dict[type[BaseModel], type[_Entry[Any]]] = {}
 
-    def caller(self, token: str | None) -> str:
-        """The caller part of a key: a keyed BLAKE2b MAC of the token; never the token itself."""
-        if token is None:
-            return "anonymous"
-        return hashlib.blake2b(token.encode(), key=self._salt, digest_size=16).hexdigest()
-
-    def key(self, kind: str, token: str | None, ident: str) -> str:
-        return f"{KEY_VERSION}:{kind}:{self.caller(token)}:{ident}"
+    @staticmethod
+    def key(kind: str, caller: Caller, ident: str) -> str:
+        """A cache key: what, for whom (the caller's key, never the token), which."""
+        return f"{KEY_VERSION}:{kind}:{caller.key}:{ident}"
 
     async def get_or_fetch(
-        self, key: str, model: type[M], fetch: Callable[[], Awaitable[bytes]]
+        self, key: str, model: type[M], fetch: Callable[[], Awaitable[tuple[M, bytes]]]
     ) -> M:
         """The cached value for `key`, or the fetched one (then stored); cached 404s re-raise.
 
-        `fetch` returns Synapse's JSON as it came: it is stored as it is, inside a small JSON
-        envelope, and read back in one pass by pydantic-core (no dump, no second parse).
+        `fetch` answers the validated value and the JSON it was read from, or raises.
         """
-        cached = await self._get(key)
-        if cached is not None:
-            entry = self._decode(model, cached)
-            if entry is not None:
+        stored = await self._get(key)
+        if stored is not None:
+            entry = self._codec.decode(stored, model)
+            if entry is None:
+                self._failed("decode", ValueError("unreadable cache entry"))
+            else:
                 self._metrics.cache_hit.inc()
                 if entry.not_found is not None:
                     raise NotFound(entry.not_found)
                 if entry.value is not None:
-                    value: M = entry.value
-                    return value
+                    return entry.value
         self._metrics.cache_miss.inc()
-        return await self._flights.do(key, lambda: self._fetch_and_store(key, model, fetch))
-
-    def _entry(self, model: type[M]) -> type[_Entry[M]]:
-        # Parametrising a generic model on every read costs more than the read: once per model.
-        entry = self._entries.get(model)
-        if entry is None:
-            entry = self._entries[model] = _Entry[model]  # type: ignore[valid-type]
-        return entry
-
-    def _decode(self, model: type[M], cached: object) -> _Entry[M] | None:
-        """A stored entry back as a model; an unreadable one is a cache failure (None)."""
-        entry_model = self._entry(model)
-        if isinstance(cached, entry_model):
-            return cached
-        if isinstance(cached, str):
-            try:
-                return entry_model.model_validate_json(cached)
-            except ValidationError:
-                pass
-        self._failed("decode", ValueError("unreadable cache entry"))
-        return None
+        return await self._flights.do(key, lambda: self._fetch_and_store(key, fetch))
 
     async def _fetch_and_store(
-        self, key: str, model: type[M], fetch: Callable[[], Awaitable[bytes]]
+        self, key: str, fetch: Callable[[], Awaitable[tuple[M, bytes]]]
     ) -> M:
         try:
-            raw = await fetch()
+            value, json = await fetch()
         except NotFound as exc:
-            missing = (
-                self._entry(model)(not_found=exc.msg)
-                if self._in_process
-                else json.dumps({"not_found": exc.msg})
-            )
-            await self._set(key, missing, self._not_found_ttl)
+            await self._set(key, Entry(not_found=exc.msg), self._not_found_ttl)
             raise
-        try:
-            value = model.model_validate_json(raw)
-        except ValidationError as exc:
-            raise BadGateway("Synapse sent a malformed answer") from exc
-        # In process, the model; in Redis, Synapse's JSON as it came inside a small envelope
-        # (read back in one pass, no dump and no second parse).
-        entry = self._entry(model)(value=value) if self._in_process else None
-        await self._set(key, entry or f'{{"value":{raw.decode()}}}', self._ttl)
+        await self._set(key, Entry(value, json), self._ttl)
         return value
 
     async def _get(self, key: str) -> object:
         try:
-            return await self.backend.get(key)
+            return await self._backend.get(key)
         except Exception as exc:  # noqa: BLE001 - any cache failure means: serve uncached
             self._failed("get", exc)
             return None
 
-    async def _set(self, key: str, value: object, ttl: float) -> None:
+    async def _set(self, key: str, entry: Entry[Any], ttl: float) -> None:
         if ttl < MIN_TTL_S:
             # A life of 0 turns caching off. aiocache would keep a 0-second value in memory
             # for ever, and Redis refuses a TTL under its millisecond resolution.
             return
         try:
-            await self.backend.set(key, value, ttl=ttl)
+            await self._backend.set(key, self._codec.encode(entry), ttl=ttl)
         except Exception as exc:  # noqa: BLE001 - any cache failure means: serve uncached
             self._failed("set", exc)
 
@@ -211,22 +232,11 @@ class ReadCache:
     async def ping(self) -> bool:
         """Whether the cache answers now (for readiness)."""
         try:
-            await self.backend.exists(f"{KEY_VERSION}:ping")
+            await self._backend.exists(f"{KEY_VERSION}:ping")
         except Exception as exc:  # noqa: BLE001 - readiness only reports
             self._failed("ping", exc)
             return False
         return True
 
-
-def make_backend(url: str | None, timeout_s: float) -> BaseCache:
-    """Memory by default; Redis (shared by replicas) when a redis:// URL is configured."""
-    # Redis values are JSON text made here (StringSerializer stores them as they are); never
-    # pickle: a shared Redis must not become a code-execution path.
-    if not url:
-        # In process: the validated models themselves (NullSerializer), and no per-operation
-        # timeout (an in-process dict cannot hang, and a timeout costs a task each).
-        return Cache(Cache.MEMORY, serializer=NullSerializer(), timeout=None)
-    backend: BaseCache = Cache.from_url(url)
-    backend.serializer = StringSerializer()
-    backend.timeout = timeout_s
-    return backend
+    async def close(self) -> None:
+        await self._backend.close()

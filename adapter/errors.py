@@ -12,8 +12,9 @@
         ├── ServiceUnavailable 503   Synapse throttling or maintenance outlasting the retries
         └── GatewayTimeout    504    Synapse did not answer in time
 
-Handlers and the resolver raise these; one middleware turns them, and aiohttp's own 404,
-405 and 413, into the DRS `Error` body, whose `status_code` always equals the HTTP status.
+Handlers and the resolver raise these (adapter/synapse/errors.py says which Synapse answer
+becomes which); one middleware turns them, and aiohttp's own 404, 405 and 413, into the DRS
+`Error` body, whose `status_code` always equals the HTTP status.
 """
 
 from __future__ import annotations
@@ -83,24 +84,3 @@ class ServiceUnavailable(UpstreamError):
 
 class GatewayTimeout(UpstreamError):
     status = 504
-
-
-_PASSED_THROUGH: dict[int, type[AdapterError]] = {
-    400: BadRequest,
-    401: Unauthorized,
-    403: Forbidden,
-    404: NotFound,
-}
-
-
-def from_synapse(status: int, reason: str | None) -> AdapterError:
-    """Map a Synapse error answer to the error the DRS caller sees (behaviour.md §7)."""
-    if status in _PASSED_THROUGH:
-        return _PASSED_THROUGH[status](reason or f"Synapse answered {status}")
-    if status == 429:
-        return ServiceUnavailable(f"Synapse is throttling requests: {reason or 'try again later'}")
-    if status == 503:
-        return ServiceUnavailable(f"Synapse is unavailable: {reason or 'try again later'}")
-    if status == 504:
-        return GatewayTimeout("Synapse did not answer in time")
-    return BadGateway(f"Synapse answered with an unexpected status {status}")

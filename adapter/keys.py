@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 
 from adapter.cache import ReadCache
+from adapter.caller import CallerIds
 from adapter.metrics import Metrics
 from adapter.models import ServiceInfo
 from adapter.resolver import Resolver
 from adapter.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
-RESOLVER = web.AppKey("resolver", Resolver)
-CACHE = web.AppKey("cache", ReadCache)
 METRICS = web.AppKey("metrics", Metrics)
 SERVICE_INFO = web.AppKey("service_info", ServiceInfo)
+CALLER_IDS = web.AppKey("caller_ids", CallerIds)
+CACHE = web.AppKey("cache", ReadCache)
+SYNAPSE_SESSION = web.AppKey("synapse_session", ClientSession)
+RESOLVER = web.AppKey("resolver", Resolver)

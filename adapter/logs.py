@@ -6,8 +6,8 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Callable, MutableMapping
-from typing import Any, BinaryIO, Literal, TextIO
+from collections.abc import MutableMapping
+from typing import Any, Literal, TextIO
 
 import orjson
 import structlog
@@ -100,55 +100,10 @@ def _suspect(line: bytes) -> bool:
     return any(word in folded for word in _SUSPECT_IN_LINE)
 
 
-class _AccessLine:
-    """The access log's line, one per request, written without structlog's general machinery
-    (a context copy and a chain of processors: 7.7 us of a cached read's ~100; this is 1).
-
-    It writes exactly what structlog writes for `get_logger("adapter.access").info("request",
-    ...)` with the JSON set-up: the same keys, timestamp and request id (tests/unit/test_logs.py
-    compares the two). The secret check of a rendered line (2.5 us) is left out because it can
-    find nothing here: method and route come from closed sets, status and duration are
-    numbers, and a request id matches `[A-Za-z0-9._:-]+` (no space after a "Bearer", no "="
-    of a signed query); the key names are fixed.
-    """
-
-    def __init__(self, out: BinaryIO, timestamp: _UtcTimestamp) -> None:
-        self._out = out
-        self._timestamp = timestamp
-
-    def __call__(self, method: str, route: str, status: int, duration_ms: float) -> None:
-        event: dict[str, Any] = {
-            "method": method,
-            "route": route,
-            "status": status,
-            "duration_ms": duration_ms,
-            "event": "request",
-        }
-        request_id = context.request_id.get()
-        if request_id is not None:
-            event["request_id"] = request_id
-        event["level"] = "info"
-        self._timestamp(None, "info", event)
-        event["logger"] = ACCESS_LOGGER
-        self._out.write(orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE))
-        self._out.flush()
-
-
 ACCESS_LOGGER = "adapter.access"
 
-
-def _access_through_structlog(method: str, route: str, status: int, duration_ms: float) -> None:
-    get_logger(ACCESS_LOGGER).info(
-        "request", method=method, route=route, status=status, duration_ms=duration_ms
-    )
-
-
-_access: Callable[[str, str, int, float], None] = _access_through_structlog
-
-
-def log_access(method: str, route: str, status: int, duration_ms: float) -> None:
-    """Write the access-log line of one answered request."""
-    _access(method, route, status, duration_ms)
+# One clock for every line: structlog's and the access log's (adapter/access.py).
+TIMESTAMP = _UtcTimestamp()
 
 
 def _summarise_exception(
@@ -181,13 +136,11 @@ def configure_logging(
     structlog's as bytes to `stream.buffer`, the standard library's as text to `stream`.
     Both flush every line, so the two never interleave within a line or reorder.
     """
-    global _access  # logging is process-wide, as structlog's own configuration is
     out = stream if stream is not None else sys.stdout
-    timestamp = _UtcTimestamp()
     shared: list[structlog.types.Processor] = [
         _add_request_id,
         structlog.processors.add_log_level,
-        timestamp,
+        TIMESTAMP,
     ]
     if fmt == "json":
         # orjson, and the redaction asked once of the rendered line instead of the standard
@@ -201,11 +154,6 @@ def configure_logging(
         console = structlog.dev.ConsoleRenderer(colors=False)
         own_tail = foreign_tail = [_redact, console]
         factory = structlog.WriteLoggerFactory(out)
-    info_enabled = logging.getLevelName(level.upper()) <= logging.INFO
-    if fmt == "json" and info_enabled:
-        _access = _AccessLine(out.buffer, timestamp)
-    else:
-        _access = _access_through_structlog
     structlog.configure(
         processors=[*shared, _logger_name, _summarise_exception, *own_tail],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
@@ -225,7 +173,7 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # aiohttp's own access logger is replaced by ours (one line per request, with the route).
+    # aiohttp's default access logger stays quiet; ours (adapter/access.py) writes the line.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 

@@ -1,25 +1,26 @@
-"""The one middleware: request id, deadline, CORS, every failure as a DRS `Error` body, the
-access-log line and metrics.
+"""The one middleware: request id, deadline, CORS, every failure as a DRS `Error` body, and
+metrics (the access-log line is written by adapter/access.py once the answer is sent).
 
 One middleware rather than three: each layer aiohttp runs costs a coroutine per request, and
 the order that matters is written out once here (errors become answers first, then CORS
-marks them, then the answer is counted and logged).
+marks them, then the answer is counted).
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 import re
+import secrets
 import time
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from adapter import context
+from adapter.access import REQUEST_ID_HEADER, labels
 from adapter.cors import Cors
 from adapter.errors import AdapterError
-from adapter.logs import ACCESS_LOGGER, get_logger, log_access
+from adapter.logs import ACCESS_LOGGER, get_logger
 from adapter.metrics import Metrics
 from adapter.models import Error
 
@@ -57,26 +58,22 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         return error_response(500, "Internal server error")
 
 
-_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"})
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-# Request ids name a request in logs; they are not secrets, so a seeded PRNG makes them
-# without a getrandom system call per request.
-_ids = random.Random()  # noqa: S311 - seeded from os.urandom; ids are not secrets
 
 
 def _request_id(sent: str | None) -> str:
     """The caller's X-Request-ID when it is a sane token, else a new one."""
     if sent is not None and _REQUEST_ID.fullmatch(sent):
         return sent
-    return f"{_ids.getrandbits(128):032x}"
+    return secrets.token_hex(16)
 
 
 def service_middleware(metrics: Metrics, budget_s: float, cors: Cors) -> Middleware:
-    """Request id, deadline, CORS, DRS errors, access log and metrics for every request."""
+    """Request id, deadline, CORS, DRS errors and metrics for every request."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        rid = _request_id(request.headers.get("X-Request-ID"))
+        rid = _request_id(request.headers.get(REQUEST_ID_HEADER))
         reset = context.request_id.set(rid)
         context.deadline.set(asyncio.get_running_loop().time() + budget_s)
         metrics.in_flight += 1
@@ -86,16 +83,11 @@ def service_middleware(metrics: Metrics, budget_s: float, cors: Cors) -> Middlew
             response = cors.preflight(request) or await _answer(request, handler)
             cors.mark(request, response)
             status = response.status
-            response.headers["X-Request-ID"] = rid
+            response.headers[REQUEST_ID_HEADER] = rid
             return response
         finally:
-            elapsed = time.perf_counter() - started
-            resource = request.match_info.route.resource
-            route = resource.canonical if resource is not None else "unmatched"
-            method = request.method if request.method in _KNOWN_METHODS else "other"
             metrics.in_flight -= 1
-            metrics.observe_request(method, route, status, elapsed)
-            log_access(method, route, status, round(elapsed * 1000, 3))
+            metrics.observe_request(*labels(request), status, time.perf_counter() - started)
             context.request_id.reset(reset)
 
     return middleware

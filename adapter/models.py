@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 import orjson
 from aiohttp import web
@@ -57,25 +57,20 @@ class ContentsObject(TypedDict):
 
 
 class DrsObject(TypedDict):
-    """A DRS object. A field whose value is None is left out of the answer (`present`)."""
+    """A DRS object. Optional fields are present only with a value: never null."""
 
     id: str
-    name: str | None
+    name: NotRequired[str]
     self_uri: str
     size: int
     created_time: str
-    updated_time: str | None
+    updated_time: NotRequired[str]
     version: NotRequired[str]
-    mime_type: str | None
+    mime_type: NotRequired[str]
     checksums: list[Checksum]
     access_methods: NotRequired[list[AccessMethod]]
     contents: NotRequired[list[ContentsObject]]
-    description: str | None
-
-
-def present(drs_object: DrsObject) -> dict[str, Any]:
-    """The object as sent: optional fields without a value are left out, never null."""
-    return {key: value for key, value in drs_object.items() if value is not None}
+    description: NotRequired[str]
 
 
 def json_response(body: object, status: int = 200) -> web.Response:

@@ -1,13 +1,17 @@
-"""Synapse -> DRS translation: DrsObjects, bundles and AccessURLs from Synapse answers."""
+"""Synapse -> DRS translation, and the service's only door to Synapse: DrsObjects, bundles
+and access URLs from Synapse's answers, read through the cache (docs/behaviour.md §4, §5)."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from adapter.cache import ReadCache
-from adapter.errors import BadGateway, BadRequest, Forbidden
+from adapter.caller import Caller
+from adapter.errors import AdapterError, BadGateway, BadRequest, Forbidden
 from adapter.ids import (
+    AccessId,
     EntityAccessId,
     EntityVersion,
     FileHandleRef,
@@ -36,59 +40,44 @@ def drs_uri(host: str, object_id: str) -> str:
 def blob_from_entity(
     entity: Entity, handle: FileHandle, object_id: EntityVersion, host: str
 ) -> DrsObject:
-    """A FileEntity version and its data file handle as a DRS blob (behaviour.md §4)."""
-    blob = _blob(
-        str(object_id),
-        host,
-        handle,
-        str(EntityAccessId(object_id, int(handle.id))),
-        name=entity.name,
-        created=entity.createdOn,
-        updated=entity.modifiedOn,
-        description=entity.description,
-    )
+    """A FileEntity version and its data file handle as a DRS blob."""
+    access_id = EntityAccessId(object_id, int(handle.id))
+    blob = _blob(str(object_id), host, handle, str(access_id), entity.name, entity.createdOn)
+    if entity.modifiedOn is not None:
+        blob["updated_time"] = entity.modifiedOn
     blob["version"] = str(object_id.version)
+    if entity.description is not None:
+        blob["description"] = entity.description
     return blob
 
 
 def blob_from_handle(handle: FileHandle, object_id: FileHandleRef, host: str) -> DrsObject:
     """A raw file handle as a DRS blob: no version, no description, bare access id."""
-    return _blob(
-        str(object_id),
-        host,
-        handle,
-        str(HandleAccessId(object_id.handle)),
-        name=handle.fileName,
-        created=handle.createdOn,
-        updated=handle.modifiedOn,
-        description=None,
-    )
+    access_id = HandleAccessId(object_id.handle)
+    blob = _blob(str(object_id), host, handle, str(access_id), handle.fileName, handle.createdOn)
+    if handle.modifiedOn is not None:
+        blob["updated_time"] = handle.modifiedOn
+    return blob
 
 
 def _blob(
-    ident: str,
-    host: str,
-    handle: FileHandle,
-    access_id: str,
-    *,
-    name: str,
-    created: str,
-    updated: str | None,
-    description: str | None,
+    ident: str, host: str, handle: FileHandle, access_id: str, name: str, created: str
 ) -> DrsObject:
-    """A blob's fields; size, type and md5 from the file handle that holds its bytes."""
-    return {
+    """A blob's required fields; size, type and md5 from the file handle that holds its bytes."""
+    if handle.contentMd5 is None or handle.contentSize is None:
+        raise BadGateway(MSG_NO_CHECKSUM)
+    blob: DrsObject = {
         "id": ident,
         "name": name,
         "self_uri": drs_uri(host, ident),
-        "size": _size(handle),
+        "size": handle.contentSize,
         "created_time": created,
-        "updated_time": updated,
-        "mime_type": handle.contentType,
-        "checksums": [{"checksum": _md5(handle), "type": "md5"}],
+        "checksums": [{"checksum": handle.contentMd5, "type": "md5"}],
         "access_methods": [{"type": "https", "access_id": access_id}],
-        "description": description,
     }
+    if handle.contentType is not None:
+        blob["mime_type"] = handle.contentType
+    return blob
 
 
 def bundle_from_dataset(entity: Entity, object_id: EntityVersion, host: str) -> DrsObject:
@@ -100,65 +89,46 @@ def bundle_from_dataset(entity: Entity, object_id: EntityVersion, host: str) -> 
         {"name": member, "id": member, "drs_uri": [prefix + member]} for member in members
     ]
     ident = str(object_id)
-    return {
+    bundle: DrsObject = {
         "id": ident,
         "name": entity.name,
         "self_uri": drs_uri(host, ident),
         "size": entity.size or 0,
         "created_time": entity.createdOn,
-        "updated_time": entity.modifiedOn,
         "version": str(object_id.version),
-        "mime_type": None,
         "checksums": [{"checksum": entity.checksum or EMPTY_MD5, "type": "md5"}],
         "contents": contents,
-        "description": entity.description,
     }
-
-
-def _md5(handle: FileHandle) -> str:
-    if handle.contentMd5 is None:
-        raise BadGateway(MSG_NO_CHECKSUM)
-    return handle.contentMd5
-
-
-def _size(handle: FileHandle) -> int:
-    if handle.contentSize is None:
-        raise BadGateway(MSG_NO_CHECKSUM)
-    return handle.contentSize
+    if entity.modifiedOn is not None:
+        bundle["updated_time"] = entity.modifiedOn
+    if entity.description is not None:
+        bundle["description"] = entity.description
+    return bundle
 
 
 @dataclass(frozen=True, slots=True)
 class Resolver:
-    """Answers DRS questions with as few Synapse calls as the answer needs (one, usually)."""
+    """Answers DRS questions with as few Synapse calls as the answer needs (one, usually).
+
+    Everything the service asks of Synapse goes through here: reads (cached), signing, and
+    whether Synapse and the cache answer (for readiness).
+    """
 
     client: SynapseClient
     cache: ReadCache
-    metadata_token: str | None = None
-
-    async def _bundle(self, token: str | None, object_id: EntityVersion) -> EntityBundle:
-        key = self.cache.key("bundle", token, str(object_id))
-        return await self.cache.get_or_fetch(
-            key,
-            EntityBundle,
-            lambda: self.client.entity_bundle_json(token, object_id.synapse_id, object_id.version),
-        )
-
-    async def _file_handle(self, token: str | None, object_id: FileHandleRef) -> FileHandle:
-        key = self.cache.key("handle", token, str(object_id))
-        return await self.cache.get_or_fetch(
-            key, FileHandle, lambda: self.client.file_handle_json(token, object_id.handle)
-        )
+    # The operator's credential for size and md5 of files a caller may read but not download.
+    metadata: Caller | None = field(default=None, repr=False)
 
     async def drs_object(
-        self, token: str | None, object_id: ObjectId, host: str, *, expand: bool = False
+        self, caller: Caller, object_id: ObjectId, host: str, *, expand: bool = False
     ) -> DrsObject:
         if isinstance(object_id, FileHandleRef):
-            handle = await self._file_handle(token, object_id)
+            handle = await self._file_handle(caller, object_id)
             return blob_from_handle(handle, object_id, host)
-        bundle = await self._bundle(token, object_id)
+        bundle = await self._bundle(caller, object_id)
         entity = bundle.entity
         if entity.concreteType == DATASET:
-            # After the entity read on purpose: 401/403/404 win over this 400 (behaviour.md §4).
+            # After the entity read on purpose: 401/403/404 win over this 400.
             if expand:
                 raise BadRequest(MSG_NESTED_BUNDLE)
             return bundle_from_dataset(entity, object_id, host)
@@ -167,24 +137,43 @@ class Resolver:
         handle = bundle.data_file_handle() or await self._metadata_handle(object_id)
         return blob_from_entity(entity, handle, object_id, host)
 
+    async def access_url(self, caller: Caller, access_id: AccessId) -> AccessURL:
+        if isinstance(access_id, HandleAccessId):
+            url = await self.client.file_handle_url(caller, access_id.file_handle)
+        else:
+            url = await self.client.entity_file_url(caller, access_id)
+        return AccessURL(url=url)
+
+    async def sign(
+        self, caller: Caller, access_ids: Sequence[EntityAccessId]
+    ) -> list[str | AdapterError]:
+        """Presigned URLs (or why not) for many FileEntity access ids, in order, batched."""
+        return await self.client.sign_batch(caller, access_ids)
+
+    async def synapse_reachable(self, timeout_s: float) -> bool:
+        return await self.client.reachable(timeout_s)
+
+    async def cache_reachable(self) -> bool:
+        return await self.cache.ping()
+
+    async def _bundle(self, caller: Caller, object_id: EntityVersion) -> EntityBundle:
+        key = self.cache.key("bundle", caller, str(object_id))
+        return await self.cache.get_or_fetch(
+            key, EntityBundle, lambda: self.client.entity_bundle(caller, object_id)
+        )
+
+    async def _file_handle(self, caller: Caller, object_id: FileHandleRef) -> FileHandle:
+        key = self.cache.key("handle", caller, str(object_id))
+        return await self.cache.get_or_fetch(
+            key, FileHandle, lambda: self.client.file_handle(caller, object_id.handle)
+        )
+
     async def _metadata_handle(self, object_id: EntityVersion) -> FileHandle:
         """Synapse hides the file handle from callers without DOWNLOAD: read it for metadata
         with the configured credential, if any. That credential never signs a URL."""
-        if self.metadata_token is None:
+        if self.metadata is None:
             raise Forbidden(MSG_NO_DOWNLOAD)
-        bundle = await self._bundle(self.metadata_token, object_id)
-        handle = bundle.data_file_handle()
+        handle = (await self._bundle(self.metadata, object_id)).data_file_handle()
         if handle is None:
             raise Forbidden(MSG_NO_DOWNLOAD)
         return handle
-
-    async def access_url(
-        self, token: str | None, access_id: EntityAccessId | HandleAccessId
-    ) -> AccessURL:
-        if isinstance(access_id, HandleAccessId):
-            url = await self.client.file_handle_url(token, access_id.file_handle)
-        else:
-            url = await self.client.entity_file_url(
-                token, access_id.target.synapse_id, access_id.file_handle
-            )
-        return AccessURL(url=url)

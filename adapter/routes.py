@@ -6,7 +6,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from adapter.auth import bearer_token
+from adapter import DRS_BASE
+from adapter.auth import request_caller
 from adapter.bodies import BulkAccessBody, BulkObjectsBody, ObjectBody, RequestBody, read_body
 from adapter.bulk import (
     Outcome,
@@ -18,11 +19,9 @@ from adapter.bulk import (
 )
 from adapter.errors import BadRequest, ServiceUnavailable
 from adapter.ids import ObjectId, access_id_for, parse_object_id
-from adapter.keys import CACHE, METRICS, RESOLVER, SERVICE_INFO, SETTINGS
-from adapter.models import json_response, present
+from adapter.keys import METRICS, RESOLVER, SERVICE_INFO, SETTINGS
+from adapter.models import json_response
 from adapter.settings import Settings
-
-DRS_BASE = "/ga4gh/drs/v1"
 
 _TRUE = frozenset({"true", "1"})
 _FALSE = frozenset({"false", "0", ""})
@@ -63,11 +62,10 @@ def _object_id(request: web.Request) -> ObjectId:
 
 async def _object(request: web.Request, expand: bool) -> web.Response:
     object_id = _object_id(request)
-    token = bearer_token(request)
     drs_object = await request.app[RESOLVER].drs_object(
-        token, object_id, public_host(request), expand=expand
+        request_caller(request), object_id, public_host(request), expand=expand
     )
-    return json_response(present(drs_object))
+    return json_response(drs_object)
 
 
 async def get_object(request: web.Request) -> web.Response:
@@ -84,8 +82,7 @@ async def _access_url(request: web.Request) -> web.Response:
     object_id = _object_id(request)
     max_length = request.app[SETTINGS].max_id_length
     access_id = access_id_for(object_id, request.match_info["access_id"], max_length)
-    token = bearer_token(request)
-    access_url = await request.app[RESOLVER].access_url(token, access_id)
+    access_url = await request.app[RESOLVER].access_url(request_caller(request), access_id)
     return access_url.to_response()
 
 
@@ -126,10 +123,9 @@ async def post_bulk_objects(request: web.Request) -> web.Response:
     body = await read_body(request, BulkObjectsBody)
     body.refuse_passports()
     check_length(len(body.bulk_object_ids), settings.max_bulk_request_length)
-    token = bearer_token(request)
     answer = await bulk_objects(
         request.app[RESOLVER],
-        token,
+        request_caller(request),
         body.bulk_object_ids,
         public_host(request),
         settings.max_id_length,
@@ -143,8 +139,8 @@ async def post_bulk_access(request: web.Request) -> web.Response:
     body.refuse_passports()
     entries = body.bulk_object_access_ids
     check_length(access_request_length(entries), settings.max_bulk_request_length)
-    token = bearer_token(request)
-    answer = await bulk_access(request.app[RESOLVER], token, entries, settings.max_id_length)
+    caller = request_caller(request)
+    answer = await bulk_access(request.app[RESOLVER], caller, entries, settings.max_id_length)
     return json_response(answer)
 
 
@@ -160,15 +156,15 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Readiness: started; the shared cache reachable when one is configured; Synapse
-    reachable when `ready_checks_synapse` asks for it."""
-    if RESOLVER not in request.app:
-        raise ServiceUnavailable("The service is starting")
+    """Readiness: the shared cache reachable when one is configured; Synapse reachable when
+    `ready_checks_synapse` asks for it. (aiohttp serves nothing before start-up is done.)"""
     settings = request.app[SETTINGS]
-    if settings.cache_url and not await request.app[CACHE].ping():
+    resolver = request.app[RESOLVER]
+    if settings.cache_url and not await resolver.cache_reachable():
         raise ServiceUnavailable("The shared cache is unreachable")
-    client = request.app[RESOLVER].client
-    if settings.ready_checks_synapse and not await client.reachable(settings.ready_timeout_s):
+    if settings.ready_checks_synapse and not await resolver.synapse_reachable(
+        settings.ready_timeout_s
+    ):
         raise ServiceUnavailable("Synapse is unreachable")
     return json_response({"status": "ready"})
 

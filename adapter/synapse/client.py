@@ -1,38 +1,39 @@
-"""The Synapse REST client: one shared session, the caller's token per call, errors mapped."""
+"""The Synapse REST client: one shared session, the caller's token per call, Synapse's
+answers validated and its errors mapped onto the service's error tree (docs/synapse.md)."""
 
 from __future__ import annotations
 
 import asyncio
 import math
 import time
-from dataclasses import dataclass
-from typing import NamedTuple, TypeVar
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import aiohttp
 import orjson
-from pydantic import BaseModel, ValidationError
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_random_exponential
+from pydantic import ValidationError
 
 from adapter import context
-from adapter.errors import (
-    AdapterError,
-    BadGateway,
-    GatewayTimeout,
-    ServiceUnavailable,
-    from_synapse,
-)
+from adapter.caller import Caller
+from adapter.errors import AdapterError, BadGateway, GatewayTimeout, ServiceUnavailable
+from adapter.ids import EntityAccessId, EntityVersion
 from adapter.logs import get_logger
 from adapter.metrics import Metrics
+from adapter.synapse import errors
 from adapter.synapse.limits import CallerLimiter
 from adapter.synapse.models import (
+    Answer,
     BatchItem,
     BatchResult,
+    EntityBundle,
     ErrorResponse,
+    FileHandle,
+    M,
 )
+from adapter.synapse.retry import Retrier, Retryable, RetryPolicy, retry_after_s
 
 log = get_logger(__name__)
-
-M = TypeVar("M", bound=BaseModel)
 
 
 class Endpoint(NamedTuple):
@@ -53,15 +54,25 @@ FILE_HANDLE = _endpoint("GET", "/file/v1/fileHandle/{id}")
 FILE_HANDLE_URL = _endpoint("GET", "/file/v1/fileHandle/{id}/url")
 FILE_URL = _endpoint("GET", "/file/v1/file/{id}")
 BATCH = _endpoint("POST", "/file/v1/fileHandle/batch")
+WHO_AM_I = "/repo/v1/userProfile"
 
-# Request bodies are encoded here, once where they never change: aiohttp's `json=` would
-# encode them again on every call.
 _BUNDLE_REQUEST = orjson.dumps({"includeEntity": True, "includeFileHandles": True})
 BATCH_LIMIT = 100  # Synapse refuses more than 100 items in one fileHandle/batch call
 
 
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One Synapse call as every attempt at it sends it."""
+
+    endpoint: Endpoint
+    path: str
+    caller: Caller
+    body: bytes | None = field(default=None, repr=False)
+    params: dict[str, str] | None = None
+
+
 class SynapseClient:
-    """Typed calls to the Synapse endpoints the adapter uses (synapse-upstream.md)."""
+    """Typed calls to the Synapse endpoints the adapter uses."""
 
     def __init__(
         self,
@@ -78,168 +89,117 @@ class SynapseClient:
         self._base = base_url.rstrip("/")
         self.limiter = CallerLimiter(max_concurrent_per_caller)
         self._metrics = metrics if metrics is not None else Metrics()
-        self._policy = retry if retry is not None else RetryPolicy()
-        self._jitter = wait_random_exponential(
-            multiplier=self._policy.base_delay_s, max=self._policy.max_delay_s
+        self._retrier = Retrier(
+            retry if retry is not None else RetryPolicy(),
+            on_retry=lambda endpoint: self._metrics.retries.labels(endpoint).inc(),
         )
 
-    async def entity_bundle_json(self, token: str | None, entity_id: str, version: int) -> bytes:
-        """The entity at a version and, when the caller may download, its file handles, as
-        Synapse's JSON (an `EntityBundle`; the cache stores it as it came)."""
-        path = BUNDLE2.template.format(id=entity_id, version=version)
-        return await self._fetch(BUNDLE2, path, token, body=_BUNDLE_REQUEST)
+    async def entity_bundle(self, caller: Caller, target: EntityVersion) -> Answer[EntityBundle]:
+        """The entity at a version and, when the caller may download, its file handles."""
+        path = BUNDLE2.template.format(id=target.synapse_id, version=target.version)
+        return await self._json(EntityBundle, _Call(BUNDLE2, path, caller, _BUNDLE_REQUEST))
 
-    async def file_handle_json(self, token: str | None, handle_id: int) -> bytes:
-        """A raw file handle (Synapse shows it to its creator only), as Synapse's JSON."""
-        return await self._fetch(FILE_HANDLE, FILE_HANDLE.template.format(id=handle_id), token)
+    async def file_handle(self, caller: Caller, handle_id: int) -> Answer[FileHandle]:
+        """A raw file handle (Synapse shows it to its creator only)."""
+        path = FILE_HANDLE.template.format(id=handle_id)
+        return await self._json(FileHandle, _Call(FILE_HANDLE, path, caller))
 
-    async def file_handle_url(self, token: str | None, handle_id: int) -> str:
+    async def file_handle_url(self, caller: Caller, handle_id: int) -> str:
         """A presigned URL for a raw file handle (creator only)."""
         path = FILE_HANDLE_URL.template.format(id=handle_id)
-        return await self._text(FILE_HANDLE_URL, path, token, params={"redirect": "false"})
+        return await self._url(_Call(FILE_HANDLE_URL, path, caller, params={"redirect": "false"}))
 
-    async def entity_file_url(self, token: str | None, entity_id: str, handle_id: int) -> str:
+    async def entity_file_url(self, caller: Caller, access: EntityAccessId) -> str:
         """A presigned URL for a file handle through the FileEntity it belongs to."""
         params = {
             "fileAssociateType": "FileEntity",
-            "fileAssociateId": entity_id,
+            "fileAssociateId": access.target.synapse_id,
             "redirect": "false",
         }
-        path = FILE_URL.template.format(id=handle_id)
-        return await self._text(FILE_URL, path, token, params=params)
+        path = FILE_URL.template.format(id=access.file_handle)
+        return await self._url(_Call(FILE_URL, path, caller, params=params))
 
-    async def reachable(self, timeout_s: float) -> bool:
-        """Whether Synapse answers an anonymous who-am-I within `timeout_s` (for readiness)."""
-        try:
-            async with asyncio.timeout(timeout_s):
-                async with self._session.get(
-                    self._base + "/repo/v1/userProfile", headers={"Accept": "application/json"}
-                ) as response:
-                    await response.read()
-                    return response.status == 200
-        except (TimeoutError, aiohttp.ClientError):
-            return False
+    async def sign_batch(
+        self, caller: Caller, wanted: Sequence[EntityAccessId]
+    ) -> list[str | AdapterError]:
+        """Presigned URLs (or why not) for FileEntity access ids, in order: fileHandle/batch
+        takes at most 100 items a call, so 1,000 access ids cost 10 calls, made concurrently."""
+        chunks = [wanted[i : i + BATCH_LIMIT] for i in range(0, len(wanted), BATCH_LIMIT)]
+        signed = await asyncio.gather(*(self._sign_chunk(caller, chunk) for chunk in chunks))
+        return [outcome for chunk in signed for outcome in chunk]
 
-    async def batch_urls(
-        self, token: str | None, requested: list[tuple[int, str]]
-    ) -> list[BatchItem]:
-        """Presigned URLs for up to 100 (file handle, FileEntity id) pairs, in request order."""
+    async def _sign_chunk(
+        self, caller: Caller, chunk: Sequence[EntityAccessId]
+    ) -> list[str | AdapterError]:
         body = {
             "requestedFiles": [
                 {
-                    "fileHandleId": str(handle),
-                    "associateObjectId": entity,
+                    "fileHandleId": str(access.file_handle),
+                    "associateObjectId": access.target.synapse_id,
                     "associateObjectType": "FileEntity",
                 }
-                for handle, entity in requested
+                for access in chunk
             ],
             "includeFileHandles": False,
             "includePreSignedURLs": True,
             "includePreviewPreSignedURLs": False,
         }
-        body_json = orjson.dumps(body)
-        answer = await self._model(BatchResult, BATCH, BATCH.template, token, body=body_json)
-        return answer.requestedFiles
-
-    async def _model(
-        self,
-        model: type[M],
-        endpoint: Endpoint,
-        path: str,
-        token: str | None,
-        *,
-        body: bytes | None = None,
-    ) -> M:
-        """One call whose JSON answer is read straight into `model` (malformed: 502)."""
-        answer = await self._fetch(endpoint, path, token, body=body)
         try:
-            return model.model_validate_json(answer)
-        except ValidationError as exc:
-            raise BadGateway("Synapse sent a malformed answer") from exc
+            answer = await self._json(
+                BatchResult, _Call(BATCH, BATCH.template, caller, orjson.dumps(body))
+            )
+        except AdapterError as exc:
+            return [exc] * len(chunk)
+        items = answer.value.requestedFiles
+        if len(items) != len(chunk):
+            return [BadGateway("Synapse answered a batch with the wrong length")] * len(chunk)
+        return [
+            _signed(item, access.file_handle) for item, access in zip(items, chunk, strict=True)
+        ]
 
-    async def _text(
-        self, endpoint: Endpoint, path: str, token: str | None, *, params: dict[str, str]
-    ) -> str:
-        body = await self._fetch(endpoint, path, token, params=params)
-        text = body.decode("utf-8", errors="replace").strip()
+    async def reachable(self, timeout_s: float) -> bool:
+        """Whether Synapse answers an anonymous who-am-I within `timeout_s` (for readiness)."""
+        try:
+            async with (
+                asyncio.timeout(timeout_s),
+                self._session.get(
+                    self._base + WHO_AM_I, headers={"Accept": "application/json"}
+                ) as response,
+            ):
+                await response.read()
+                return response.status == 200
+        except (TimeoutError, aiohttp.ClientError):
+            return False
+
+    async def _json(self, model: type[M], call: _Call) -> Answer[M]:
+        """One call whose JSON answer is read into `model` (malformed: 502)."""
+        raw = await self._fetch(call)
+        try:
+            return Answer(model.model_validate_json(raw), raw)
+        except ValidationError as exc:
+            raise errors.malformed() from exc
+
+    async def _url(self, call: _Call) -> str:
+        text = (await self._fetch(call)).decode("utf-8", errors="replace").strip()
         if not text.startswith(("https://", "http://")):
-            raise BadGateway("Synapse sent a malformed URL")
+            raise errors.malformed("URL")
         return text
 
-    async def _fetch(
-        self,
-        endpoint: Endpoint,
-        path: str,
-        token: str | None,
-        *,
-        body: bytes | None = None,
-        params: dict[str, str] | None = None,
-    ) -> bytes:
-        """One Synapse call, retried within the request's budget; its body, or an AdapterError.
-
-        Every call the adapter makes is a read (bundle2 and fileHandle/batch are POSTs that
-        change nothing), so each may be retried: on 429, 502, 503, 504, a dropped connection
-        or a timeout, with exponential backoff and full jitter, honouring Retry-After when a
-        proxy adds one (Synapse's own 429s carry none).
-        """
+    async def _fetch(self, call: _Call) -> bytes:
+        """One Synapse call, retried within the request's budget; its body, or an AdapterError."""
         loop = asyncio.get_running_loop()
-        deadline = context.deadline.get() or loop.time() + self._policy.budget_s
-        call = _Call(endpoint.method, path, endpoint.name, token, body, params)
-        try:
-            # The first attempt runs on its own: most calls need no other, and the retry
-            # machinery is only built for those that do.
-            return await self._attempt(call, deadline - loop.time())
-        except _Retryable as first:
-            return await self._retry(call, first, deadline)
-
-    async def _retry(self, call: _Call, first: _Retryable, deadline: float) -> bytes:
-        loop = asyncio.get_running_loop()
-        failures: list[_Retryable] = []
-        pending: _Retryable | None = first
-
-        def before_sleep(state: RetryCallState) -> None:
-            self._metrics.retries.labels(call.endpoint).inc()
-            failure = state.outcome.exception() if state.outcome is not None else None
-            if isinstance(failure, _Retryable):
-                failures.append(failure)
-
-        retrying = AsyncRetrying(
-            retry=retry_if_exception_type(_Retryable),
-            wait=self._wait,
-            stop=lambda state: loop.time() + state.upcoming_sleep >= deadline,
-            before_sleep=before_sleep,
-            reraise=True,
+        deadline = context.deadline.get() or loop.time() + self._retrier.policy.budget_s
+        return await self._retrier.run(
+            call.endpoint.name, lambda remaining: self._attempt(call, remaining), deadline
         )
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    if pending is not None:
-                        # Tenacity's attempt 1 is the failure already seen: it decides
-                        # whether and how long to wait before the second.
-                        failed, pending = pending, None
-                        raise failed
-                    return await self._attempt(call, deadline - loop.time())
-        except _Retryable as exc:
-            # An attempt cut short by our own budget says nothing about Synapse: answer with
-            # what Synapse last did (a 503 stays a 503), unless that cut was all there was.
-            final = failures[-1].final if exc.budget_cut and failures else exc.final
-            log.warning("synapse_gave_up", endpoint=call.endpoint, error=final.msg)
-            raise final from None
-        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
-
-    def _wait(self, state: RetryCallState) -> float:
-        jitter = self._jitter(state)
-        failure = state.outcome.exception() if state.outcome is not None else None
-        retry_after = failure.retry_after if isinstance(failure, _Retryable) else None
-        return max(jitter, retry_after or 0.0)
 
     async def _attempt(self, call: _Call, remaining: float) -> bytes:
-        endpoint = call.endpoint
+        endpoint = call.endpoint.name
         headers = {"Accept": "application/json"}
         if call.body is not None:
             headers["Content-Type"] = "application/json"
-        if call.token is not None:
-            headers["Authorization"] = f"Bearer {call.token}"
+        if call.caller.token is not None:
+            headers["Authorization"] = f"Bearer {call.caller.token}"
         rid = context.request_id.get()
         if rid is not None:
             headers["X-Request-ID"] = rid
@@ -248,9 +208,9 @@ class SynapseClient:
             # The slot wait counts against the budget too: a caller's queue never hangs.
             async with (
                 asyncio.timeout(max(remaining, 0.001)),
-                self.limiter.slot(call.token),
+                self.limiter.slot(call.caller.key),
                 self._session.request(
-                    call.method,
+                    call.endpoint.method,
                     self._base + call.path,
                     headers=headers,
                     data=call.body,
@@ -259,76 +219,40 @@ class SynapseClient:
             ):
                 body = await response.read()
                 status = response.status
-                retry_after = _retry_after(response.headers.get("Retry-After"))
+                retry_after = retry_after_s(response.headers.get("Retry-After"))
         except TimeoutError:
             self._metrics.observe_upstream(endpoint, "timeout")
             budget_cut = time.perf_counter() - started >= remaining - 0.005
-            raise _Retryable(
+            raise Retryable(
                 GatewayTimeout("Synapse did not answer in time"), budget_cut=budget_cut
             ) from None
         except aiohttp.ClientError as exc:
             self._metrics.observe_upstream(endpoint, "error")
             log.info("synapse_unreachable", endpoint=endpoint, error_type=type(exc).__name__)
-            raise _Retryable(BadGateway("Could not reach Synapse")) from None
+            raise Retryable(BadGateway("Could not reach Synapse")) from None
         self._metrics.observe_upstream(endpoint, str(status), time.perf_counter() - started)
         if status < 400:
             return body
         if status == 429:
             self._metrics.throttled.labels(endpoint).inc()
-        error = from_synapse(status, _reason(body))
-        if status in _RETRYABLE:
+        error = errors.from_status(status, _reason(body))
+        if status in errors.RETRYABLE_STATUSES:
             if isinstance(error, ServiceUnavailable) and retry_after is not None:
                 error.retry_after_s = max(1, math.ceil(retry_after))
-            raise _Retryable(error, retry_after)
+            raise Retryable(error, retry_after)
         log.info("synapse_error", endpoint=endpoint, status=status)
         raise error
 
 
-_RETRYABLE = frozenset({429, 502, 503, 504})
-
-
-@dataclass(frozen=True, slots=True)
-class _Call:
-    """One Synapse call as every attempt at it sends it."""
-
-    method: str
-    path: str
-    endpoint: str
-    token: str | None
-    body: bytes | None
-    params: dict[str, str] | None
-
-
-class _Retryable(Exception):
-    """A failed attempt worth another: carries the error to answer with if none succeeds."""
-
-    def __init__(
-        self, final: AdapterError, retry_after: float | None = None, *, budget_cut: bool = False
-    ) -> None:
-        super().__init__(final.msg)
-        self.final = final
-        self.retry_after = retry_after
-        self.budget_cut = budget_cut  # the attempt was stopped by our deadline, not by Synapse
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How long one DRS request may spend on Synapse, and how retries are spaced."""
-
-    budget_s: float = 10.0
-    base_delay_s: float = 0.05
-    max_delay_s: float = 2.0
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After in seconds (the delta form; an HTTP date is rare from proxies: ignored)."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if 0 <= seconds <= 120 else None
+def _signed(item: BatchItem, handle: int) -> str | AdapterError:
+    """One fileHandle/batch item: its URL, or the error that stands for its failure."""
+    if item.fileHandleId != str(handle):
+        return BadGateway("Synapse answered a batch out of order")
+    if item.failureCode is not None:
+        return errors.from_batch_failure(item.failureCode, handle)
+    if item.preSignedURL is None:
+        return BadGateway("Synapse answered a batch item without a URL")
+    return item.preSignedURL
 
 
 def _reason(body: bytes) -> str | None:

@@ -1,8 +1,12 @@
-"""Pydantic models of the Synapse JSON the adapter reads (synapse-upstream.md)."""
+"""Pydantic models of the Synapse JSON the adapter reads (docs/synapse.md).
+
+Only the fields something reads are declared: a field Synapse might leave out, and that
+nothing needs, would otherwise turn a usable answer into a 502.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Generic, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from typing_extensions import TypedDict
@@ -17,6 +21,16 @@ class SynapseModel(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
+M = TypeVar("M", bound=SynapseModel)
+
+
+class Answer(NamedTuple, Generic[M]):
+    """A validated Synapse answer and the JSON it was read from (the shared cache keeps that)."""
+
+    value: M
+    json: bytes
+
+
 class DatasetItem(TypedDict):
     """One Dataset member. A TypedDict, not a model: a Dataset holds up to 30,000 of them, and
     pydantic-core checks plain dicts (the id's grammar included) without a Python object each."""
@@ -26,13 +40,11 @@ class DatasetItem(TypedDict):
 
 
 class Entity(SynapseModel):
-    id: str
     name: str
     concreteType: str
     description: str | None = None
     createdOn: str
     modifiedOn: str | None = None
-    versionNumber: int | None = None
     dataFileHandleId: str | None = None
     # Dataset only: Synapse computes size and checksum over its items.
     items: list[DatasetItem] | None = None
@@ -42,20 +54,16 @@ class Entity(SynapseModel):
 
 class FileHandle(SynapseModel):
     id: str
-    concreteType: str
     fileName: str
     createdOn: str
     modifiedOn: str | None = None
-    createdBy: str | None = None
     contentType: str | None = None
     contentMd5: str | None = None
     contentSize: int | None = None
-    externalURL: str | None = None
 
 
 class EntityBundle(SynapseModel):
     entity: Entity
-    entityType: str | None = None
     fileHandles: list[FileHandle] = Field(default_factory=list)
 
     def data_file_handle(self) -> FileHandle | None:
@@ -66,7 +74,6 @@ class EntityBundle(SynapseModel):
 
 class BatchItem(SynapseModel):
     fileHandleId: str
-    fileHandle: FileHandle | None = None
     preSignedURL: str | None = None
     failureCode: str | None = None
 

@@ -53,9 +53,9 @@ async def test_a_waiter_cancelled_in_the_queue_leaves_no_trace() -> None:
 async def test_an_error_inside_the_block_frees_the_slot() -> None:
     limiter = CallerLimiter(1)
     with pytest.raises(RuntimeError):
-        async with limiter.slot(None):
+        async with limiter.slot("anonymous"):
             raise RuntimeError("upstream broke")
     assert limiter.callers == 0
     async with asyncio.timeout(1):
-        async with limiter.slot(None):
+        async with limiter.slot("anonymous"):
             pass

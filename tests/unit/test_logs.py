@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 from typing import Any
 
-from adapter import context, logs
-from adapter.logs import REDACTED, get_logger
+from aiohttp import ClientSession, web
+from pytest_aiohttp import AiohttpServer
+
+from adapter import context
+from adapter.access import AccessLogger
+from adapter.logs import ACCESS_LOGGER, REDACTED, get_logger
 from tests.log_scan import CapturingStream
+
+
+async def _probe(_request: web.Request) -> web.Response:
+    return web.Response(headers={"X-Request-ID": "probe-request-7"})
+
+
+def _written(capture: CapturingStream, text: str) -> bool:
+    return any(text in line for line in capture.lines)
 
 
 def _last(capture: CapturingStream, event: str) -> dict[str, Any]:
@@ -72,19 +85,34 @@ def test_an_exception_is_its_type_and_message_never_a_traceback(
     assert "exception" not in line
 
 
-def test_the_access_line_is_the_line_structlog_would_write(
-    logs_never_carry_a_token: CapturingStream,
+async def test_the_access_line_is_the_line_structlog_would_write(
+    logs_never_carry_a_token: CapturingStream, aiohttp_server: AiohttpServer
 ) -> None:
     """The access log skips structlog's machinery for speed; what it writes is the same."""
-    assert isinstance(logs._access, logs._AccessLine)  # the JSON set-up uses the fast writer
+    app = web.Application()
+    app.router.add_get("/probe/{object_id}", _probe)
+    server = await aiohttp_server(
+        app, access_log_class=AccessLogger, access_log=logging.getLogger(ACCESS_LOGGER)
+    )
+    async with ClientSession() as session, session.get(server.make_url("/probe/syn1.1")) as answer:
+        assert answer.status == 200
+    async with asyncio.timeout(2):  # aiohttp writes the line just after the answer is sent
+        while not _written(logs_never_carry_a_token, "probe-request-7"):  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    fast = _last(logs_never_carry_a_token, "request")
     reset = context.request_id.set("probe-request-7")
     try:
-        logs.log_access("GET", "/probe/{object_id}", 200, 1.25)
-        logs._access_through_structlog("GET", "/probe/{object_id}", 200, 1.25)
+        get_logger(ACCESS_LOGGER).info(
+            "request",
+            method="GET",
+            route="/probe/{object_id}",
+            status=200,
+            duration_ms=fast["duration_ms"],
+        )
     finally:
         context.request_id.reset(reset)
     lines = [json.loads(line) for line in logs_never_carry_a_token.lines]
-    fast, slow = [line for line in lines if line.get("route") == "/probe/{object_id}"][-2:]
+    fast, slow = [line for line in lines if line.get("request_id") == "probe-request-7"][-2:]
     assert list(fast) == list(slow)
     assert {k: v for k, v in fast.items() if k != "timestamp"} == {
         k: v for k, v in slow.items() if k != "timestamp"

@@ -74,15 +74,15 @@ async def test_a_waiter_giving_up_leaves_the_call_to_the_others() -> None:
     assert upstream.calls == 1
 
 
-async def test_a_cancelled_leader_hands_the_call_to_a_waiter() -> None:
+async def test_a_cancelled_first_caller_leaves_the_call_to_the_others() -> None:
     flights, upstream = SingleFlight(), Upstream()
-    leader = asyncio.create_task(flights.do("k", upstream.fetch))
+    first = asyncio.create_task(flights.do("k", upstream.fetch))
     waiters = [asyncio.create_task(flights.do("k", upstream.fetch)) for _ in range(2)]
-    await _started(leader, *waiters)
-    leader.cancel()
+    await _started(first, *waiters)
+    first.cancel()
     await _started(*waiters)
     upstream.release.set()
-    assert await asyncio.gather(*waiters) == ["answer 2", "answer 2"]
+    assert await asyncio.gather(*waiters) == ["answer 1", "answer 1"]
     with pytest.raises(asyncio.CancelledError):
-        await leader
-    assert upstream.calls == 2  # the leader's call, then one more shared by both waiters
+        await first
+    assert upstream.calls == 1  # the call the first caller started served the others

@@ -1,0 +1,54 @@
+"""What Synapse's failures mean to a DRS caller: Synapse's statuses and batch failure codes
+mapped onto the service's error tree (docs/behaviour.md §7)."""
+
+from __future__ import annotations
+
+from adapter.errors import (
+    AdapterError,
+    BadGateway,
+    BadRequest,
+    Forbidden,
+    GatewayTimeout,
+    NotFound,
+    ServiceUnavailable,
+    Unauthorized,
+)
+
+# Synapse's own words reach the caller unchanged for these statuses.
+_PASSED_THROUGH: dict[int, type[AdapterError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+}
+
+# Synapse retries nothing for us: these statuses are worth another attempt.
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+
+# The per-item failure codes of a fileHandle/batch answer.
+_BATCH_FAILURES: dict[str, type[AdapterError]] = {"UNAUTHORIZED": Forbidden, "NOT_FOUND": NotFound}
+
+
+def from_status(status: int, reason: str | None) -> AdapterError:
+    """The error a DRS caller sees for a Synapse error answer (`reason` is Synapse's text)."""
+    passed = _PASSED_THROUGH.get(status)
+    if passed is not None:
+        return passed(reason or f"Synapse answered {status}")
+    if status == 429:
+        return ServiceUnavailable(f"Synapse is throttling requests: {reason or 'try again later'}")
+    if status == 503:
+        return ServiceUnavailable(f"Synapse is unavailable: {reason or 'try again later'}")
+    if status == 504:
+        return GatewayTimeout("Synapse did not answer in time")
+    return BadGateway(f"Synapse answered with an unexpected status {status}")
+
+
+def from_batch_failure(code: str, handle: int) -> AdapterError:
+    """The error for one item of a fileHandle/batch answer that Synapse could not sign."""
+    failure = _BATCH_FAILURES.get(code, BadGateway)
+    return failure(f"Synapse could not sign file handle {handle}: {code}")
+
+
+def malformed(what: str = "answer") -> BadGateway:
+    """Synapse answered, but not with something we can read."""
+    return BadGateway(f"Synapse sent a malformed {what}")
