@@ -1,4 +1,4 @@
-"""The caller's credentials: a Synapse bearer token, or anonymous (behaviour.md §6)."""
+"""The caller's credentials: a Synapse bearer token, or anonymous (docs/behaviour.md §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bulk DRS: many objects or access URLs in one request, partial success (behaviour.md §9)."""
+"""Bulk DRS: many objects or access URLs in one request, partial success (docs/behaviour.md §9)."""
 
 from __future__ import annotations
 

@@ -94,7 +94,7 @@ _PASSED_THROUGH: dict[int, type[AdapterError]] = {
 
 
 def from_synapse(status: int, reason: str | None) -> AdapterError:
-    """Map a Synapse error answer to the error the DRS caller sees (behaviour.md §7)."""
+    """Map a Synapse error answer to the error the DRS caller sees (docs/behaviour.md §7)."""
     if status in _PASSED_THROUGH:
         return _PASSED_THROUGH[status](reason or f"Synapse answered {status}")
     if status == 429:

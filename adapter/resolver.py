@@ -36,7 +36,7 @@ def drs_uri(host: str, object_id: str) -> str:
 def blob_from_entity(
     entity: Entity, handle: FileHandle, object_id: EntityVersion, host: str
 ) -> DrsObject:
-    """A FileEntity version and its data file handle as a DRS blob (behaviour.md §4)."""
+    """A FileEntity version and its data file handle as a DRS blob (docs/behaviour.md §4)."""
     blob = _blob(
         str(object_id),
         host,
@@ -158,7 +158,8 @@ class Resolver:
         bundle = await self._bundle(token, object_id)
         entity = bundle.entity
         if entity.concreteType == DATASET:
-            # After the entity read on purpose: 401/403/404 win over this 400 (behaviour.md §4).
+            # After the entity read on purpose: 401/403/404 win over this 400
+            # (docs/behaviour.md §4).
             if expand:
                 raise BadRequest(MSG_NESTED_BUNDLE)
             return bundle_from_dataset(entity, object_id, host)

@@ -61,7 +61,7 @@ BATCH_LIMIT = 100  # Synapse refuses more than 100 items in one fileHandle/batch
 
 
 class SynapseClient:
-    """Typed calls to the Synapse endpoints the adapter uses (synapse-upstream.md)."""
+    """Typed calls to the Synapse endpoints the adapter uses (docs/synapse.md, "Endpoints")."""
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""Pydantic models of the Synapse JSON the adapter reads (synapse-upstream.md)."""
+"""Pydantic models of the Synapse JSON the adapter reads (docs/synapse.md, "Endpoints")."""
 
 from __future__ import annotations
 
