@@ -47,7 +47,7 @@ def package_version() -> str:
 
 
 def build_service_info(settings: Settings) -> ServiceInfo:
-    """GA4GH service-info, DRS flavour (behaviour.md §8); static for the process's life."""
+    """GA4GH service-info, DRS flavour (docs/behaviour.md §8); static for the process's life."""
     return ServiceInfo(
         id=settings.service_id,
         name=settings.service_name,

@@ -26,7 +26,7 @@ class RequestBody(BaseModel):
     passports: list[StrictStr] | None = None
 
     def refuse_passports(self) -> None:
-        """Synapse cannot verify GA4GH passports: say to use a bearer token (behaviour.md §6)."""
+        """Synapse cannot verify passports: say to use a bearer token (docs/behaviour.md §6)."""
         if self.passports:
             raise BadRequest(MSG_PASSPORTS)
 

@@ -1,4 +1,4 @@
-"""CORS: off unless origins are configured; preflights answered as preflights (behaviour.md §6)."""
+"""CORS: off unless origins are configured; preflights answered as such (docs/behaviour.md §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The DRS object-id and access-id grammar (behaviour.md §2 and §3), as pure functions."""
+"""The DRS object-id and access-id grammar (docs/behaviour.md §2 and §3), as pure functions."""
 
 from __future__ import annotations
 
@@ -156,7 +156,7 @@ def _handle_part(text: str) -> int:
 
 
 def access_id_for(object_id: ObjectId, raw_access_id: str, max_length: int = 256) -> AccessId:
-    """Parse an access id and check that it names `object_id` (behaviour.md §3)."""
+    """Parse an access id and check that it names `object_id` (docs/behaviour.md §3)."""
     access = parse_access_id(raw_access_id, max_length)
     if isinstance(object_id, EntityVersion):
         # Synapse's endpoint crashes with a 500 on a bare handle id for an entity: we answer 400.

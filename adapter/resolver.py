@@ -40,7 +40,7 @@ def drs_uri(host: str, object_id: str) -> str:
 def blob_from_entity(
     entity: Entity, handle: FileHandle, object_id: EntityVersion, host: str
 ) -> DrsObject:
-    """A FileEntity version and its data file handle as a DRS blob."""
+    """A FileEntity version and its data file handle as a DRS blob (docs/behaviour.md §4)."""
     access_id = EntityAccessId(object_id, int(handle.id))
     blob = _blob(str(object_id), host, handle, str(access_id), entity.name, entity.createdOn)
     if entity.modifiedOn is not None:
@@ -128,7 +128,7 @@ class Resolver:
         bundle = await self._bundle(caller, object_id)
         entity = bundle.entity
         if entity.concreteType == DATASET:
-            # After the entity read on purpose: 401/403/404 win over this 400.
+            # After the entity read on purpose: 401/403/404 win over this 400 (§4).
             if expand:
                 raise BadRequest(MSG_NESTED_BUNDLE)
             return bundle_from_dataset(entity, object_id, host)

@@ -28,7 +28,7 @@ _FALSE = frozenset({"false", "0", ""})
 
 
 def parse_expand(value: str | None) -> bool:
-    """`expand` accepts true/false in any case, and 1/0 (behaviour.md §4)."""
+    """`expand` accepts true/false in any case, and 1/0 (docs/behaviour.md §4)."""
     if value is None:
         return False
     folded = value.strip().lower()
@@ -96,7 +96,7 @@ async def post_access_url(request: web.Request) -> web.Response:
 
 
 def authorizations(object_id: ObjectId, settings: Settings) -> dict[str, object]:
-    """How to authorize requests for an object: a Synapse bearer token (behaviour.md §6)."""
+    """How to authorize requests for an object: a Synapse bearer token (docs/behaviour.md §6)."""
     return {
         "drs_object_id": str(object_id),
         "supported_types": ["BearerAuth"],

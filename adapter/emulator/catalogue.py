@@ -1,4 +1,4 @@
-"""The seed catalogues: the demo (one object per case of behaviour.md) and generated files."""
+"""The seed catalogues: the demo (one object per case of docs/behaviour.md) and generated files."""
 
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ class _Demo:
 
 
 def _demo(b: CatalogueBuilder, u: dict[str, User]) -> None:
-    """One object per case of behaviour.md; the manifest's `summary` says what each shows."""
+    """One object per case of docs/behaviour.md; the manifest's `summary` says what each shows."""
     demo = _Demo(b, u)
     alice, bob, dave, service = u["alice"], u["bob"], u["dave"], u["service"]
     public = demo.file(

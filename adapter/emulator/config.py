@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# Synapse's documented limits (synapse-upstream.md, "Throttling").
+# Synapse's documented limits (docs/synapse.md, "Throttling").
 SYNAPSE_MAX_CONCURRENT = 3
 SYNAPSE_MAX_REQUESTS = 600
 SYNAPSE_PERIOD_S = 60.0

@@ -72,7 +72,7 @@ class _Call:
 
 
 class SynapseClient:
-    """Typed calls to the Synapse endpoints the adapter uses."""
+    """Typed calls to the Synapse endpoints the adapter uses (docs/synapse.md, "Endpoints")."""
 
     def __init__(
         self,

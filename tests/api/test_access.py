@@ -1,4 +1,4 @@
-"""GET /objects/{id}/access/{access_id}: presigned URLs, real downloads (behaviour.md §5)."""
+"""GET /objects/{id}/access/{access_id}: presigned URLs, real downloads (docs/behaviour.md §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Auth (behaviour.md §6), error bodies and upstream failure mapping (§7) through the real app."""
+"""Auth, error bodies, upstream failure mapping, through the real app (docs/behaviour.md §6, §7)."""
 
 from __future__ import annotations
 

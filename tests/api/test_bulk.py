@@ -1,4 +1,4 @@
-"""Bulk objects and bulk access URLs: partition, limits, batching, concurrency (behaviour.md §9)."""
+"""Bulk objects and access URLs: partition, limits, batching, concurrency (docs/behaviour.md §9)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from tests.emulator_handle import EmulatorHandle
 
 USERS = ["alice", "bob", "carol", "dave", "service", "anonymous"]
 
-# What Synapse says when a reader may not download (behaviour.md §5, synapse-upstream.md).
+# What Synapse says when a reader may not download (docs/behaviour.md §5, docs/synapse.md).
 SYNAPSE_DOWNLOAD_REFUSALS = {
     "You lack DOWNLOAD access to the requested entity.",
     "Anonymous users have only READ access permission.",

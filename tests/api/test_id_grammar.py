@@ -1,4 +1,4 @@
-"""Object ids and access ids through the real service: behaviour.md §2 and §3, every row."""
+"""Object ids and access ids through the real service: docs/behaviour.md §2 and §3, every row."""
 
 from __future__ import annotations
 

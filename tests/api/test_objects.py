@@ -1,4 +1,4 @@
-"""GET /objects/{id}: blobs, raw file handles, bundles and their errors (behaviour.md §4)."""
+"""GET /objects/{id}: blobs, raw file handles, bundles and their errors (docs/behaviour.md §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""POST and OPTIONS on single objects, request bodies, and CORS preflights (behaviour.md §1, §6)."""
+"""POST and OPTIONS on single objects, bodies, and CORS preflights (docs/behaviour.md §1, §6)."""
 
 from __future__ import annotations
 

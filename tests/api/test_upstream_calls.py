@@ -1,4 +1,4 @@
-"""One upstream call per DRS operation, counted by the emulator (behaviour.md §1)."""
+"""One upstream call per DRS operation, counted by the emulator (docs/behaviour.md §1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The DRS object-id and access-id grammar: every row of behaviour.md §2 and §3."""
+"""The DRS object-id and access-id grammar: every row of docs/behaviour.md §2 and §3."""
 
 from __future__ import annotations
 
