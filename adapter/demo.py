@@ -12,12 +12,11 @@ from typing import Any
 
 from aiohttp import web
 
+from adapter import DRS_BASE as DRS
 from adapter.app import create_app
 from adapter.emulator import EmulatorConfig, create_emulator_app, emulator_manifest
 from adapter.logs import configure_logging
 from adapter.settings import Settings
-
-DRS = "/ga4gh/drs/v1"
 
 
 def guide(service_url: str, manifest: dict[str, Any], manifest_path: Path) -> str:

@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
+from adapter import DRS_BASE
+
 BODY = json.dumps(
     {
         "id": "syn1000004.1",
@@ -62,7 +64,7 @@ def main() -> None:
     parser.add_argument("--upstream", help="forward to this Synapse (emulator) URL")
     args = parser.parse_args()
     app = web.Application()
-    route = "/ga4gh/drs/v1/objects/{object_id}"
+    route = f"{DRS_BASE}/objects/{{object_id}}"
     if args.upstream:
         app[UPSTREAM] = args.upstream.rstrip("/")
         app.cleanup_ctx.append(_session)

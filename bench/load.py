@@ -11,7 +11,9 @@ from typing import Any
 
 import aiohttp
 
-DRS = "/ga4gh/drs/v1"
+from adapter import DRS_BASE
+
+DRS = DRS_BASE
 
 
 @dataclass

@@ -14,10 +14,11 @@ from aiohttp.test_utils import TestClient
 from multidict import CIMultiDictProxy
 from yarl import URL
 
+from adapter import DRS_BASE
 from tests.drs_schema import validate_component, validate_drs_response
 from tests.emulator_handle import EmulatorHandle
 
-DRS = "/ga4gh/drs/v1"
+DRS = DRS_BASE  # the routes' prefix, as tests write it
 
 
 @dataclass

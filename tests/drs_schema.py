@@ -13,6 +13,7 @@ from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 from openapi_schema_validator import OAS30Validator
 
+from adapter import DRS_BASE
 from adapter.routes import OPENAPI_DOCUMENT
 
 # The official document, from the reference material beside the checkout (as CI lays it out).
@@ -21,7 +22,6 @@ SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "spec" / "drs-opena
 # without the reference material beside it, validates against this one.
 BUNDLED_SPEC_PATH = OPENAPI_DOCUMENT
 HOST_URL = "https://drs.example.org"
-DRS_BASE = "/ga4gh/drs/v1"
 
 
 @cache

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.drs_client import Drs, DrsFactory, download, md5_of
+from tests.drs_client import DRS, Drs, DrsFactory, download, md5_of
 
 BATCH = "POST /file/v1/fileHandle/batch"
 
@@ -136,7 +136,7 @@ async def test_bulk_bodies_with_wrong_types_name_the_field(drs: Drs) -> None:
     answer = await drs.bulk_objects(["syn1.1", 5], user="alice")
     assert answer.status == 400
     assert answer.body["msg"].startswith("Invalid field bulk_object_ids[1]")
-    missing = await drs.request("POST", "/ga4gh/drs/v1/objects", "/objects", json_body={})
+    missing = await drs.request("POST", f"{DRS}/objects", "/objects", json_body={})
     assert missing.status == 400
     assert "bulk_object_ids" in missing.body["msg"]
 
@@ -144,7 +144,7 @@ async def test_bulk_bodies_with_wrong_types_name_the_field(drs: Drs) -> None:
 async def test_bulk_passports_are_refused(drs: Drs) -> None:
     answer = await drs.request(
         "POST",
-        "/ga4gh/drs/v1/objects",
+        f"{DRS}/objects",
         "/objects",
         json_body={"bulk_object_ids": ["syn1.1"], "passports": ["x"]},
     )

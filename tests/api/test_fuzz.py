@@ -8,10 +8,10 @@ from urllib.parse import quote
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adapter import DRS_BASE as DRS
 from tests.drs_schema import validate_drs_response
 from tests.live_stack import LiveStack
 
-DRS = "/ga4gh/drs/v1"
 DOCUMENTED = {200, 400, 401, 403, 404}
 
 

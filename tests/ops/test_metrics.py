@@ -6,7 +6,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.drs_client import DRS, DrsFactory
 
-OBJECT_ROUTE = "/ga4gh/drs/v1/objects/{object_id}"
+OBJECT_ROUTE = f"{DRS}/objects/{{object_id}}"
 BUNDLE = "POST /repo/v1/entity/{id}/version/{version}/bundle2"
 
 

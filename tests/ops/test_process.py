@@ -10,10 +10,9 @@ import time
 
 from aiohttp import ClientSession
 
+from adapter import DRS_BASE as DRS
 from tests.emulator_handle import EmulatorHandle
 from tests.ports import free_port
-
-DRS = "/ga4gh/drs/v1"
 
 
 async def _wait_listening(port: int, timeout_s: float = 20.0) -> None:
@@ -75,7 +74,7 @@ async def test_sigterm_finishes_in_flight_requests_then_exits(emulator: Emulator
     events = [line["event"] for line in lines]
     assert "starting" in events
     access = [line for line in lines if line["event"] == "request"]
-    assert access[0]["route"] == "/ga4gh/drs/v1/objects/{object_id}"
+    assert access[0]["route"] == f"{DRS}/objects/{{object_id}}"
     assert access[0]["status"] == 200
     assert "request_id" in access[0]
     assert token is not None

@@ -10,6 +10,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from adapter import DRS_BASE
 from tests.live_stack import LiveStack
 
 
@@ -37,7 +38,7 @@ def test_generated_requests_never_break_the_service(live_stack: LiveStack) -> No
             nonlocal calls
             calls += 1
             case.call_and_validate(
-                base_url=f"{base}/ga4gh/drs/v1",
+                base_url=f"{base}{DRS_BASE}",
                 headers={"Authorization": f"Bearer {token}"},
                 checks=[not_a_server_error, response_schema_conformance],
             )
