@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import logging
+import asyncio
 
-from aiohttp import web
-
-from adapter.access import AccessLogger
 from adapter.app import create_app
-from adapter.logs import ACCESS_LOGGER, configure_logging, get_logger
+from adapter.logs import configure_logging, get_logger
+from adapter.server import serve
 from adapter.settings import Settings
 
 
@@ -18,14 +16,9 @@ def main() -> None:
     get_logger("adapter").info(
         "starting", host=settings.host, port=settings.port, synapse_url=settings.synapse_url
     )
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        access_log_class=AccessLogger,
-        access_log=logging.getLogger(ACCESS_LOGGER),
-        shutdown_timeout=settings.shutdown_timeout_s,
-        print=None,
+    app = create_app(settings)
+    asyncio.run(
+        serve(app, settings.host, settings.port, shutdown_timeout_s=settings.shutdown_timeout_s)
     )
 
 

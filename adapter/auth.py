@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from aiohttp import hdrs, web
 
 from adapter.caller import Caller
@@ -12,13 +14,21 @@ MSG_SCHEME = (
     "Only Bearer authentication is supported: send 'Authorization: Bearer <Synapse access token>'"
 )
 MSG_EMPTY = "The Bearer token is empty"
+MSG_MALFORMED = (
+    "The Bearer token is malformed: a Synapse access token is letters, digits and -._~+/ (RFC 6750)"
+)
+
+# RFC 6750's b64token: what a bearer token may be made of. Synapse's tokens (JWTs) are.
+_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 
 def bearer_token(request: web.Request) -> str | None:
     """The caller's token, None for anonymous; any other scheme is refused with 401.
 
     Synapse silently treats `bearer x` (lower case) as anonymous; RFC 7235 makes the scheme
-    case-insensitive, so we accept it instead of quietly dropping the caller's identity.
+    case-insensitive, so we accept it instead of quietly dropping the caller's identity. A
+    token of other characters (a byte that is not ASCII, a quote) cannot be a Synapse token
+    and is refused before it goes anywhere.
     """
     header = request.headers.get(hdrs.AUTHORIZATION)
     if header is None:
@@ -29,6 +39,8 @@ def bearer_token(request: web.Request) -> str | None:
     token = credentials.strip()
     if not token:
         raise Unauthorized(MSG_EMPTY)
+    if not _TOKEN.fullmatch(token):
+        raise Unauthorized(MSG_MALFORMED)
     return token
 
 

@@ -5,6 +5,7 @@
     ├── Unauthorized          401    bad or unsupported credentials (adds WWW-Authenticate)
     ├── Forbidden             403    no permission, missing scope, unmet access requirement
     ├── NotFound              404    no such object, in trash, unknown path
+    ├── RequestTimeout        408    a request body that did not arrive in time
     ├── PayloadTooLarge       413    body or bulk request over its limit
     ├── UnsupportedMediaType  415    a request body that is not JSON
     └── UpstreamError                Synapse could not give a usable answer
@@ -53,6 +54,10 @@ class Forbidden(AdapterError):
 
 class NotFound(AdapterError):
     status = 404
+
+
+class RequestTimeout(AdapterError):
+    status = 408
 
 
 class PayloadTooLarge(AdapterError):

@@ -11,6 +11,7 @@ from typing import Any, Literal, TextIO
 
 import orjson
 import structlog
+from aiohttp.http_exceptions import HttpProcessingError
 
 from adapter import context
 
@@ -18,7 +19,10 @@ LogFormat = Literal["json", "console"]
 
 # A bearer token in any string (a header echoed in an aiohttp record, a URL, a message) is
 # replaced before the line is written: tokens are secrets and never reach a log line.
-_BEARER = re.compile(r"(?i)(bearer\s+)[^\s,;\"']+")
+# A token runs to the next white space: a quote or a comma inside it is still the token.
+_BEARER = re.compile(r"(?i)(bearer\s+)\S+")
+# Any scheme: whatever follows an Authorization header's name, to the end of the line.
+_AUTHORIZATION = re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*)[^\r\n]+")
 _SIGNED_QUERY = re.compile(r"(?i)((?:signature|x-amz-signature|x-amz-security-token)=)[^&\s\"']+")
 _SECRET_KEYS = frozenset({"authorization", "token", "access_token", "password", "secret"})
 REDACTED = "[redacted]"
@@ -27,7 +31,7 @@ REDACTED = "[redacted]"
 # One cheap question first: most strings (routes, statuses, ids) hold nothing to redact.
 # Plain substring tests of the lower-cased text: a case-folding regex alternation costs
 # ten times more.
-_SUSPECT = ("bearer", "signature", "security-token")
+_SUSPECT = ("bearer", "authorization", "signature", "security-token")
 # The same question asked once of a whole rendered JSON line, secret key names included.
 _SUSPECT_IN_LINE = tuple(word.encode() for word in (*_SUSPECT, *_SECRET_KEYS))
 
@@ -37,6 +41,7 @@ def redact_text(text: str) -> str:
     folded = text.lower()
     if not any(word in folded for word in _SUSPECT):
         return text
+    text = _AUTHORIZATION.sub(rf"\g<1>{REDACTED}", text)
     return _SIGNED_QUERY.sub(rf"\g<1>{REDACTED}", _BEARER.sub(rf"\g<1>{REDACTED}", text))
 
 
@@ -120,7 +125,10 @@ def _summarise_exception(
         exc = sys.exc_info()[1]
     if exc is not None:
         event_dict["error_type"] = type(exc).__name__
-        event_dict["error"] = str(exc)[:500]
+        # aiohttp's HTTP parser errors quote the request's bytes (header values, tokens in
+        # them, folded or not): their type is all that is logged.
+        if not isinstance(exc, HttpProcessingError):
+            event_dict["error"] = str(exc)[:500]
     return event_dict
 
 

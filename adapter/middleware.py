@@ -52,12 +52,19 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         if exc.status == 405:
             msg = f"Method {request.method} is not allowed on this path"
         return error_response(exc.status, msg or exc.reason, headers)
+    except ConnectionResetError:
+        # The client went away (mid-body, say): its abort, not our failure. The answer is
+        # never delivered; 499 ("client closed request", as nginx counts it) is what the
+        # metrics and the access log record.
+        log.info("client_aborted", method=request.method)
+        return error_response(CLIENT_CLOSED, "The client closed the connection")
     except Exception:
         # Never a stack trace in the answer; the log line carries the type and message only.
         log.exception("unhandled_error", method=request.method)
         return error_response(500, "Internal server error")
 
 
+CLIENT_CLOSED = 499
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 

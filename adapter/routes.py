@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from aiohttp import web
@@ -39,9 +40,23 @@ def parse_expand(value: str | None) -> bool:
     raise BadRequest("Invalid value for expand: use true or false")
 
 
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+# A DNS name or IPv4 address, or a bracketed IPv6 address, and an optional port: nothing that
+# could carry a user, a path, a query or a fragment into a `drs://` URI.
+_HOST = re.compile(rf"(?:{_LABEL}(?:\.{_LABEL})*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{{1,5}})?")
+MSG_BAD_HOST = "Invalid Host header: expected host[:port]"
+
+
 def public_host(request: web.Request) -> str:
-    """The host in self_uri and drs_uri: the configured one, else the request's Host."""
-    return request.app[SETTINGS].drs_hostname or request.host
+    """The host in self_uri and drs_uri: the configured one, else the request's Host, which
+    must be a plain host[:port] (400 otherwise: it is written into the answer)."""
+    configured = request.app[SETTINGS].drs_hostname
+    if configured:
+        return configured
+    host = request.host
+    if len(host) > 261 or not _HOST.fullmatch(host):
+        raise BadRequest(MSG_BAD_HOST)
+    return host
 
 
 OPENAPI_DOCUMENT = Path(__file__).resolve().parent / "openapi" / "drs-openapi-1.5.0.yaml"

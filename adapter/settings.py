@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     max_bulk_request_length: int = Field(default=1000, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_header_bytes: int = Field(default=32_768, ge=8190)
+    body_read_timeout_s: float = Field(default=5.0, gt=0)
     cors_allow_origins: list[str] = Field(default_factory=list)
     shutdown_timeout_s: float = Field(default=10.0, ge=0)
 

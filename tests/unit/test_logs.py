@@ -8,12 +8,14 @@ import logging
 import re
 from typing import Any
 
+import pytest
 from aiohttp import ClientSession, web
+from aiohttp.http_exceptions import BadHttpMessage
 from pytest_aiohttp import AiohttpServer
 
 from adapter import context
 from adapter.access import AccessLogger
-from adapter.logs import ACCESS_LOGGER, REDACTED, get_logger
+from adapter.logs import ACCESS_LOGGER, REDACTED, get_logger, redact_text
 from tests.log_scan import CapturingStream
 
 
@@ -69,6 +71,38 @@ def test_secrets_are_redacted_in_structlog_and_stdlib_lines(
     text = "\n".join(capture.lines)
     for secret in ("k3y-in-a-header", "c0ffee", "tok3n-in-text", "st4ndard-lib"):
         assert secret not in text
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ('token Bearer abc"qu0ted-rest', 'abc"qu0ted-rest'),
+        ("folded Bearer\r\n f0lded-token", "f0lded-token"),
+        ("Authorization: Basic YmFzaWMtc2VjcmV0", "YmFzaWMtc2VjcmV0"),
+        ("authorization=Token 0ther-scheme", "0ther-scheme"),
+        ("AUTHORIZATION: bearer,c0mma-token", "c0mma-token"),
+    ],
+)
+def test_any_scheme_case_quoting_or_folding_is_redacted(
+    logs_never_carry_a_token: CapturingStream, text: str, secret: str
+) -> None:
+    assert secret not in redact_text(text)
+    get_logger("tests.logs").warning("probe_scheme", detail=text)
+    logging.getLogger("tests.stdlib").warning("stdlib %s", text)
+    assert not any(secret in line for line in logs_never_carry_a_token.lines)
+
+
+def test_an_http_parser_error_is_logged_by_its_type_alone(
+    logs_never_carry_a_token: CapturingStream,
+) -> None:
+    try:
+        raise BadHttpMessage("Invalid header value char: b'Authorization: s3cret-in-parser'")
+    except BadHttpMessage:
+        logging.getLogger("aiohttp.server").exception("Error handling request")
+    line = _last(logs_never_carry_a_token, "Error handling request")
+    assert line["error_type"] == "BadHttpMessage"
+    assert "error" not in line
+    assert not any("s3cret-in-parser" in ln for ln in logs_never_carry_a_token.lines)
 
 
 def test_an_exception_is_its_type_and_message_never_a_traceback(

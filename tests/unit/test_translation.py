@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapter.bulk import Outcome
+from adapter.caller import CallerIds
 from adapter.errors import BadGateway
 from adapter.ids import EntityVersion, FileHandleRef
 from adapter.resolver import (
@@ -123,3 +124,9 @@ def test_bulk_outcome_groups_failures_by_status_in_request_order_once_each() -> 
         {"error_code": 403, "object_ids": ["syn2.1"]},
         {"error_code": 404, "object_ids": ["syn3.1", "syn4.1"]},
     ]
+
+
+def test_reprs_never_print_a_token() -> None:
+    caller = CallerIds(b"salt").caller("s3cret-t0ken")
+    assert "s3cret-t0ken" not in repr(caller)
+    assert "s3cret-t0ken" not in str(caller)
