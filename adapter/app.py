@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import secrets
 from collections.abc import AsyncIterator
-from importlib.metadata import PackageNotFoundError, version
 
 import aiohttp
 from aiohttp import web
@@ -25,15 +24,9 @@ from adapter.resolver import Resolver
 from adapter.routes import add_routes
 from adapter.settings import Settings
 from adapter.synapse.client import RetryPolicy, SynapseClient
+from adapter.version import package_version
 
 DRS_VERSION = "1.5.0"
-
-
-def package_version() -> str:
-    try:
-        return version("synapse-drs-adapter")
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "0.0.0"
 
 
 def build_service_info(settings: Settings) -> ServiceInfo:
