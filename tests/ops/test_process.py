@@ -78,9 +78,7 @@ async def test_sigterm_finishes_in_flight_requests_then_exits(emulator: Emulator
     lines = [json.loads(line) for line in stdout.decode().splitlines() if line.strip()]
     events = [line["event"] for line in lines]
     assert "starting" in events
-    access = [
-        line for line in lines if line["event"] == "request" and line["route"] != "/healthz"
-    ]
+    access = [line for line in lines if line["event"] == "request" and line["route"] != "/healthz"]
     assert access[0]["route"] == "/ga4gh/drs/v1/objects/{object_id}"
     assert access[0]["status"] == 200
     assert "request_id" in access[0]
