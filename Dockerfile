@@ -62,7 +62,8 @@ COPY config/ /usr/local/lib/python3.11/site-packages/config/
 
 # Listen on every interface inside the container (the settings default is loopback).
 ENV ADAPTER_HOST=0.0.0.0
-EXPOSE 8080
+# 8080: the DRS API (ADAPTER_PORT); 9090: Prometheus metrics (ADAPTER_METRICS_PORT).
+EXPOSE 8080 9090
 
 USER 10001:10001
 

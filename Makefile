@@ -2,6 +2,9 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# One venv, two stamps: the runtime dependencies (enough for demo, run, emulator), then the
+# test, dev and bench extras on top (test, lint, types, bench).
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
 .PHONY: venv test lint types pytest demo run emulator bench clean
@@ -10,9 +13,13 @@ venv: $(STAMP)
 
 # Re-install only when the dependency list changes; pip is upgraded first because
 # the pip that ships with Python 3.11 cannot resolve synapseclient's dependencies.
-$(STAMP): pyproject.toml
+$(RUNTIME): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
 	$(BIN)/python -m pip install --quiet -e '.[test,dev,bench]'
 	@touch $(STAMP)
 
@@ -28,13 +35,13 @@ pytest: venv
 
 test: lint types pytest
 
-demo: venv
+demo: $(RUNTIME)
 	$(BIN)/python -m adapter.demo
 
-run: venv
+run: $(RUNTIME)
 	$(BIN)/python -m adapter
 
-emulator: venv
+emulator: $(RUNTIME)
 	$(BIN)/python -m adapter.emulator
 
 clean:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import secrets
 from collections.abc import AsyncIterator
-from importlib.metadata import PackageNotFoundError, version
 
 import aiohttp
 from aiohttp import web
@@ -35,15 +34,9 @@ from adapter.routes import add_routes
 from adapter.settings import Settings
 from adapter.synapse.client import SynapseClient
 from adapter.synapse.retry import RetryPolicy
+from adapter.version import package_version
 
 DRS_VERSION = "1.5.0"
-
-
-def package_version() -> str:
-    try:
-        return version("synapse-drs-adapter")
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "0.0.0"
 
 
 def build_service_info(settings: Settings) -> ServiceInfo:

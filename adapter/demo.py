@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from pydantic import SecretStr
 
 from adapter import DRS_BASE as DRS
 from adapter.app import create_app
@@ -18,12 +19,24 @@ from adapter.emulator import EmulatorConfig, create_emulator_app, emulator_manif
 from adapter.logs import configure_logging
 from adapter.settings import Settings
 
+METADATA_USER = "service"
+
+# What each exported token is, in the emulator's catalogue.
+ROLES = {
+    "alice": "owns every object: reads and downloads everything",
+    "bob": "may read the private file but not download it (its URL gets 403)",
+    "carol": "a token without the download scope: objects yes, URLs no",
+    "dave": "may read and download the private file",
+    METADATA_USER: "view scope only; the service's metadata credential\n"
+    f"{'':12}(ADAPTER_SYNAPSE_METADATA_TOKEN): anonymous callers see size and md5",
+}
+
 
 def guide(service_url: str, manifest: dict[str, Any], manifest_path: Path) -> str:
     """The text printed once both servers listen: ids, tokens and commands to paste."""
     objects = {o["case"]: o for o in manifest["objects"]}
     users = manifest["users"]
-    blob, bundle = objects["private_file"], objects["dataset"]
+    blob, bundle, public = objects["private_file"], objects["dataset"], objects["public_file"]
     base = f"{service_url}{DRS}"
     auth = '-H "Authorization: Bearer $ALICE"'
     access = f"{base}/objects/{blob['drs_id']}/access/{blob['access_id']}"
@@ -34,17 +47,19 @@ def guide(service_url: str, manifest: dict[str, Any], manifest_path: Path) -> st
         f"DRS service:      {base}",
         f"Synapse emulator: {manifest['synapse_url']}  (manifest: {manifest_path})",
         "",
-        "Users: alice owns everything; bob may read private files but not download them;",
-        "carol's token lacks the download scope; service is a metadata-only account.",
-        "Paste this line to have their tokens in your shell:",
+        "Tokens: Synapse personal access tokens of the emulator's users. Paste this line to",
+        "have them in your shell:",
         "",
         f"export {exports}",
+        "",
+        *(f"  ${name.upper():<8} {ROLES.get(name, '')}" for name in users),
         "",
         "Objects (drs id, case):",
         *(f"  {o['drs_id']:<16} {o['case']}" for o in manifest["objects"][:16]),
         "",
         "Try:",
         f"  curl -s {base}/service-info",
+        f"  curl -s {base}/objects/{public['drs_id']}     # anonymous, a public file: size, md5",
         f"  curl -s {auth} {base}/objects/{blob['drs_id']}     # a blob",
         f"  curl -s {auth} {base}/objects/{bundle['drs_id']}     # a bundle",
         f"  curl -s {auth} {access}     # its URL",
@@ -74,9 +89,14 @@ async def run_demo(settings: Settings, manifest_path: Path) -> None:
     emulator = create_emulator_app(EmulatorConfig())
     emulator_runner, emulator_port = await _serve(emulator, "127.0.0.1", 0)
     synapse_url = f"http://127.0.0.1:{emulator_port}"
-    service = create_app(settings.model_copy(update={"synapse_url": synapse_url}))
-    service_runner, service_port = await _serve(service, "127.0.0.1", settings.port)
     manifest = emulator_manifest(emulator, synapse_url)
+    metadata_token = SecretStr(manifest["users"][METADATA_USER]["token"])
+    service = create_app(
+        settings.model_copy(
+            update={"synapse_url": synapse_url, "synapse_metadata_token": metadata_token}
+        )
+    )
+    service_runner, service_port = await _serve(service, "127.0.0.1", settings.port)
     await asyncio.to_thread(_write_manifest, manifest_path, manifest)
     sys.stdout.write(guide(f"http://127.0.0.1:{service_port}", manifest, manifest_path))
     sys.stdout.flush()

@@ -1,4 +1,8 @@
-"""Prometheus instruments: one registry per app, so two apps in one process never collide."""
+"""Prometheus instruments: one registry per app, so two apps in one process never collide.
+
+Every metric of the service is named `drs_*`; the registry also carries the standard
+`process_*` and `python_*` collectors and `drs_build_info`, so one scrape says everything.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,18 @@ from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
     CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
+    Info,
     generate_latest,
 )
+
+from adapter.version import package_version
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
@@ -24,6 +34,13 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
+        # The standard collectors read process-wide facts (/proc, the interpreter, the GC), so
+        # the default registry's instances are shared: registering them here adds no state.
+        for standard in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+            r.register(standard)
+        Info("drs_build", "The running build of the adapter", registry=r).info(
+            {"version": package_version()}
+        )
         self.requests = Counter(
             "drs_requests", "DRS requests answered", ["method", "route", "status"], registry=r
         )
@@ -40,20 +57,24 @@ class Metrics:
             lambda: self.in_flight
         )
         self.upstream = Counter(
-            "synapse_requests", "Calls to Synapse", ["endpoint", "status"], registry=r
+            "drs_synapse_requests", "Calls to Synapse", ["endpoint", "status"], registry=r
         )
         self.upstream_seconds = Histogram(
-            "synapse_request_duration_seconds",
+            "drs_synapse_request_duration_seconds",
             "Time Synapse took to answer",
             ["endpoint", "status"],
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )
-        self.retries = Counter("synapse_retries", "Synapse calls retried", ["endpoint"], registry=r)
-        self.throttled = Counter(
-            "synapse_throttled", "Synapse answers of 429 (throttled)", ["endpoint"], registry=r
+        self.retries = Counter(
+            "drs_synapse_retries", "Synapse calls retried", ["endpoint"], registry=r
         )
-        self.cache = Counter("cache_operations", "Cache look-ups by result", ["result"], registry=r)
+        self.throttled = Counter(
+            "drs_synapse_throttled", "Synapse answers of 429 (throttled)", ["endpoint"], registry=r
+        )
+        self.cache = Counter(
+            "drs_cache_operations", "Cache look-ups by result", ["result"], registry=r
+        )
         # Labelled children, looked up once per label set: `labels()` costs more than `inc()`.
         self._pairs: dict[tuple[object, tuple[str, ...]], tuple[Any, Any]] = {}
         self.cache_hit = self.cache.labels("hit")

@@ -20,7 +20,7 @@ from adapter.bulk import (
 )
 from adapter.errors import BadRequest, ServiceUnavailable
 from adapter.ids import ObjectId, access_id_for, parse_object_id
-from adapter.keys import METRICS, RESOLVER, SERVICE_INFO, SETTINGS
+from adapter.keys import RESOLVER, SERVICE_INFO, SETTINGS
 from adapter.models import json_response
 from adapter.settings import Settings
 
@@ -164,12 +164,6 @@ async def healthz(_request: web.Request) -> web.Response:
     return json_response({"status": "ok"})
 
 
-async def metrics(request: web.Request) -> web.Response:
-    """Prometheus exposition of this process's metrics."""
-    registry = request.app[METRICS]
-    return web.Response(body=registry.render(), headers={"Content-Type": registry.content_type})
-
-
 async def readyz(request: web.Request) -> web.Response:
     """Readiness: the shared cache reachable when one is configured; Synapse reachable when
     `ready_checks_synapse` asks for it. (aiohttp serves nothing before start-up is done.)"""
@@ -188,7 +182,6 @@ def add_routes(app: web.Application) -> None:
     router = app.router
     router.add_get("/healthz", healthz)
     router.add_get("/readyz", readyz)
-    router.add_get("/metrics", metrics)
     router.add_get(f"{DRS_BASE}/service-info", service_info)
     router.add_get(f"{DRS_BASE}/openapi.yaml", openapi_document)
     # Fixed paths first: `/objects/access` must not be taken for an object called "access".

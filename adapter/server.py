@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 
 from aiohttp import http_exceptions, web
 from aiohttp.web_protocol import RequestHandler
@@ -89,9 +90,9 @@ class DrsAppRunner(web.AppRunner):
         return server
 
 
-async def serve(app: web.Application, host: str, port: int, *, shutdown_timeout_s: float) -> None:
-    """Serve `app` on host:port until SIGINT or SIGTERM, then stop gracefully: in-flight
-    requests get `shutdown_timeout_s` to finish."""
+async def serve(app: web.Application, sock: socket.socket, *, shutdown_timeout_s: float) -> None:
+    """Serve `app` on a listening socket until SIGINT or SIGTERM, then stop gracefully:
+    in-flight requests get `shutdown_timeout_s` to finish."""
     runner = DrsAppRunner(
         app,
         handle_signals=False,
@@ -101,7 +102,7 @@ async def serve(app: web.Application, host: str, port: int, *, shutdown_timeout_
     )
     await runner.setup()
     try:
-        await web.TCPSite(runner, host, port).start()
+        await web.SockSite(runner, sock).start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

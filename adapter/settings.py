@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -30,6 +30,7 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+    metrics_port: int = Field(default=9090, ge=0, le=65535)
     synapse_url: str = "https://repo-prod.prod.sagebase.org"
     drs_hostname: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
@@ -76,6 +77,20 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        """`info`, `Info` and `INFO` are one level, as most tools write it."""
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("metrics_port")
+    @classmethod
+    def _metrics_port_of_its_own(cls, value: int, info: ValidationInfo) -> int:
+        """Metrics have a port of their own: one port cannot serve both (0 picks a free one)."""
+        if value and value == info.data.get("port"):
+            raise ValueError(f"must differ from the service's port (ADAPTER_PORT={value})")
+        return value
 
     @field_validator("drs_hostname", "cache_url", mode="before")
     @classmethod

@@ -10,11 +10,13 @@ from typing import Any
 from urllib.parse import quote
 
 from aiohttp import ClientSession
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 from multidict import CIMultiDictProxy
 from yarl import URL
 
 from adapter import DRS_BASE
+from adapter.keys import METRICS
+from adapter.metrics_server import METRICS_PATH, create_metrics_app
 from tests.drs_schema import validate_component, validate_drs_response
 from tests.emulator_handle import EmulatorHandle
 
@@ -82,6 +84,19 @@ class Drs:
             validate_component("Error", json.loads(raw))
             assert json.loads(raw)["status_code"] == status
         return Answer(status, json.loads(raw), got_headers, raw)
+
+    async def scrape(self) -> tuple[int, str, str]:
+        """GET /metrics as Prometheus asks it: from the metrics app, served on a loopback port
+        of its own over the service's registry (the public app has no /metrics).
+        Returns the status, the Content-Type and the exposition text."""
+        app = self.client.app
+        assert app is not None
+        async with (
+            TestServer(create_metrics_app(app[METRICS])) as server,
+            ClientSession() as session,
+            session.get(server.make_url(METRICS_PATH)) as response,
+        ):
+            return response.status, response.headers["Content-Type"], await response.text()
 
     async def object(
         self, object_id: str, *, user: str | None = None, expand: str | None = None, **kw: Any

@@ -14,7 +14,9 @@ from aiohttp import web
 
 from adapter.access import AccessLogger
 from adapter.app import create_app
+from adapter.keys import METRICS
 from adapter.logs import ACCESS_LOGGER
+from adapter.metrics_server import create_metrics_app
 from adapter.server import DrsAppRunner
 from adapter.settings import Settings
 from tests.emulator_handle import EmulatorHandle
@@ -36,6 +38,7 @@ class Deployed:
 
     port: int
     emulator: EmulatorHandle
+    metrics_port: int
 
     async def send(self, raw: bytes, *, timeout_s: float = 15.0) -> RawAnswer:
         """Send `raw` as it is, read the answer until the server closes or it is complete."""
@@ -45,6 +48,16 @@ class Deployed:
             await writer.drain()
             async with asyncio.timeout(timeout_s):
                 return await read_answer(reader)
+        finally:
+            writer.close()
+
+    async def scrape(self) -> str:
+        """The metrics exposition, from the metrics port."""
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.metrics_port)
+        try:
+            writer.write(request("GET", "/metrics"))
+            await writer.drain()
+            return (await read_answer(reader)).body.decode()
         finally:
             writer.close()
 
@@ -91,17 +104,21 @@ async def deployed_factory(emulator: EmulatorHandle) -> AsyncIterator[DeployedFa
 
     async def start(**overrides: Any) -> Deployed:
         settings = Settings(synapse_url=emulator.url, **overrides)
+        app = create_app(settings)
         runner = DrsAppRunner(
-            create_app(settings),
+            app,
             access_log_class=AccessLogger,
             access_log=logging.getLogger(ACCESS_LOGGER),
             shutdown_timeout=1,
         )
         await runner.setup()
         runners.append(runner)
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        return Deployed(runner.addresses[0][1], emulator)
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        metrics = web.AppRunner(create_metrics_app(app[METRICS]), access_log=None)
+        await metrics.setup()
+        runners.append(metrics)
+        await web.TCPSite(metrics, "127.0.0.1", 0).start()
+        return Deployed(runner.addresses[0][1], emulator, metrics.addresses[0][1])
 
     yield start
     for runner in runners:

@@ -136,9 +136,8 @@ async def test_a_bad_request_line_gets_a_drs_error(service: Deployed) -> None:
 
 
 async def _metrics(service: Deployed) -> dict[tuple[str, str], float]:
-    answer = await service.send(request("GET", "/metrics"))
     counts: dict[tuple[str, str], float] = {}
-    for family in text_string_to_metric_families(answer.body.decode()):
+    for family in text_string_to_metric_families(await service.scrape()):
         for sample in family.samples:
             if sample.name.endswith("requests_total") and "route" in sample.labels:
                 key = (sample.labels["route"], sample.labels["status"])

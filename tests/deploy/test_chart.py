@@ -38,6 +38,8 @@ NEWEST_KUBERNETES = "1.37"
 MINIMUM_KUBERNETES = "1.25"
 
 EXISTING_SECRET = "synapse-drs-adapter-credentials"
+# Kinds whose schema is a CRD's, which kubernetes-validate does not ship: checked field by field.
+CUSTOM_KINDS = frozenset({"ServiceMonitor"})
 INLINE_TOKEN = "inline-metadata-token-for-tests"
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - what a container must listen on, asserted
 TMP = "/tmp"  # noqa: S108 - the mount path under test, no file is made there
@@ -104,7 +106,10 @@ BAD_VALUES: dict[str, str] = {
     "unknown log format": "logFormat: text\n",
     "port as a string": "port: '8080'\n",
     "port out of range": "port: 70000\n",
-    "cache URL not redis": "cacheUrl: http://redis:6379\n",
+    "cache URL not redis": "cacheUrl:\n  value: http://redis:6379\n",
+    "cache URL as plain text": "cacheUrl: redis://redis:6379/0\n",
+    "metrics port in extraEnv": "extraEnv:\n  ADAPTER_METRICS_PORT: '9100'\n",
+    "ServiceMonitor flag typo": "serviceMonitor:\n  enable: true\n",
     "drs hostname with a scheme": "drsHostname: https://drs.example.org\n",
     "secret in extraEnv": "extraEnv:\n  ADAPTER_SYNAPSE_METADATA_TOKEN: abc\n",
     "chart-managed variable in extraEnv": "extraEnv:\n  ADAPTER_PORT: '9000'\n",
@@ -156,7 +161,8 @@ def test_every_rendered_manifest_is_valid_kubernetes(
     assert re.search(rf">=\s*{re.escape(MINIMUM_KUBERNETES)}\.", chart_metadata()["kubeVersion"])
     assert kubernetes_validate.latest_version().startswith(NEWEST_KUBERNETES)
     for manifest in any_render.manifests:
-        kubernetes_validate.validate(manifest, kube_version, strict=True)
+        if manifest["kind"] not in CUSTOM_KINDS:
+            kubernetes_validate.validate(manifest, kube_version, strict=True)
 
 
 # ---- what is rendered ----
@@ -217,7 +223,10 @@ def test_probes_ask_healthz_and_readyz_on_the_http_port_8080(any_render: Rendere
     """Liveness GETs /healthz and readiness /readyz, both on the container port http = 8080, the
     port the ConfigMap tells the service to listen on."""
     container = any_render.container
-    assert container["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
+    assert container["ports"] == [
+        {"name": "http", "containerPort": 8080, "protocol": "TCP"},
+        {"name": "metrics", "containerPort": 9090, "protocol": "TCP"},
+    ]
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
     assert any_render.config["ADAPTER_PORT"] == "8080"
@@ -257,7 +266,7 @@ def _expected_config(production: bool) -> dict[str, Any]:
             "log_format": "json",
             "max_bulk_request_length": 1000,
             "shutdown_timeout_s": 10.0,
-            "cache_url": None,
+            "metrics_port": 9090,
         }
     return {
         **common,
@@ -266,7 +275,7 @@ def _expected_config(production: bool) -> dict[str, Any]:
         "log_format": "json",
         "max_bulk_request_length": 500,
         "shutdown_timeout_s": 20.0,
-        "cache_url": "redis://redis-master.cache.svc.cluster.local:6379/0",
+        "metrics_port": 9090,
         "retry_budget_s": 15.0,
         "cache_ttl_s": 120.0,
         "cors_allow_origins": ["https://app.example.org"],
@@ -293,6 +302,7 @@ def test_configmap_loads_into_settings(
     assert {field: getattr(settings, field) for field in expected} == expected
     assert settings.synapse_metadata_token is None
     assert settings.cache_key_salt is None
+    assert settings.cache_url is None  # a Secret's, never the ConfigMap's
 
 
 def test_configmap_omits_unset_optional_settings(default_render: Rendered) -> None:
@@ -316,10 +326,30 @@ def test_config_change_rolls_the_pods(default_render: Rendered) -> None:
     assert checksum({"replicaCount": 2}) == expected
 
 
-def test_grace_period_is_longer_than_the_shutdown_timeout(any_render: Rendered) -> None:
-    """terminationGracePeriodSeconds exceeds ADAPTER_SHUTDOWN_TIMEOUT_S, so requests drain."""
+def test_grace_period_covers_the_prestop_sleep_and_the_shutdown_timeout(
+    any_render: Rendered,
+) -> None:
+    """A preStop sleep keeps the pod serving while it leaves the Service's endpoints; then
+    SIGTERM and the drain. terminationGracePeriodSeconds exceeds the sleep plus
+    ADAPTER_SHUTDOWN_TIMEOUT_S, so requests drain before SIGKILL."""
+    command = any_render.container["lifecycle"]["preStop"]["exec"]["command"]
+    assert command[0] == "sleep"
+    sleep = int(command[1])
+    assert sleep == 5
     grace = _pod_spec(any_render)["terminationGracePeriodSeconds"]
-    assert grace > float(any_render.config["ADAPTER_SHUTDOWN_TIMEOUT_S"])
+    assert grace > sleep + float(any_render.config["ADAPTER_SHUTDOWN_TIMEOUT_S"])
+
+
+def test_grace_period_shorter_than_the_prestop_sleep_and_drain_fails_to_render() -> None:
+    with pytest.raises(helm.HelmRenderError, match="preStopSleepSeconds"):
+        render(
+            {
+                "preStopSleepSeconds": 10,
+                "shutdownTimeoutSeconds": 20,
+                "terminationGracePeriodSeconds": 30,
+            }
+        )
+    assert "lifecycle" not in render({"preStopSleepSeconds": 0}).container
 
 
 # ---- secrets ----
@@ -337,8 +367,13 @@ def test_production_secrets_come_from_the_existing_secret(production_render: Ren
         "name": EXISTING_SECRET,
         "key": "cache-key-salt",
     }
+    assert env["ADAPTER_CACHE_URL"]["valueFrom"]["secretKeyRef"] == {
+        "name": EXISTING_SECRET,
+        "key": "cache-url",
+    }
     assert production_render.all("Secret") == []
     assert "ADAPTER_SYNAPSE_METADATA_TOKEN" not in production_render.config
+    assert "ADAPTER_CACHE_URL" not in production_render.config
     annotations = production_render.deployment["spec"]["template"]["metadata"]["annotations"]
     assert "checksum/secret" not in annotations
 
@@ -470,6 +505,6 @@ def test_production_values_file_is_valid_yaml_with_the_production_shape() -> Non
     assert values["podDisruptionBudget"]["enabled"]
     assert values["ingress"]["enabled"]
     assert values["ingress"]["tls"]
-    assert values["cacheUrl"].startswith("redis://")
+    assert values["cacheUrl"]["existingSecret"] == EXISTING_SECRET
     assert values["metadataToken"]["existingSecret"] == EXISTING_SECRET
     assert values["drsHostname"] == "drs.example.org"

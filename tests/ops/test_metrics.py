@@ -1,4 +1,5 @@
-"""GET /metrics: after a known sequence of requests, the counters hold exactly what happened."""
+"""GET /metrics (on the metrics port): after a known sequence of requests, the counters hold
+exactly what happened."""
 
 from __future__ import annotations
 
@@ -37,10 +38,11 @@ async def test_metrics_count_requests_upstream_calls_cache_and_retries(
     throttled = await drs.object(drs.emulator.obj("public_file")["drs_id"], user="alice")
     assert throttled.status == 503
 
-    response = await drs.client.get("/metrics")
-    assert response.status == 200
-    assert response.headers["Content-Type"].startswith("text/plain")
-    samples = _samples(await response.text())
+    assert (await drs.request("GET", "/metrics", None)).status == 404  # not on the public app
+    status, content_type, text = await drs.scrape()
+    assert status == 200
+    assert content_type.startswith("text/plain")
+    samples = _samples(text)
 
     def value(name: str, **labels: str) -> float:
         return _value(samples, name, **labels)
@@ -49,28 +51,28 @@ async def test_metrics_count_requests_upstream_calls_cache_and_retries(
     assert value("drs_requests_total", **ok, status="200") == 3
     assert value("drs_requests_total", **ok, status="400") == 1
     assert value("drs_requests_total", **ok, status="503") == 1
-    assert value("drs_requests_total", method="GET", route="unmatched", status="404") == 1
+    assert value("drs_requests_total", method="GET", route="unmatched", status="404") == 2
     assert value("drs_request_duration_seconds_count", **ok, status="200") == 3
     assert value("drs_request_duration_seconds_count", **ok, status="400") == 1
     assert value("drs_request_duration_seconds_count", **ok, status="503") == 1
-    assert value("drs_requests_in_flight") == 1  # this very request
-    assert value("synapse_requests_total", endpoint=BUNDLE, status="200") == 1
-    upstream_429 = value("synapse_requests_total", endpoint=BUNDLE, status="429")
+    assert value("drs_requests_in_flight") == 0  # scraped apart from the public app
+    assert value("drs_synapse_requests_total", endpoint=BUNDLE, status="200") == 1
+    upstream_429 = value("drs_synapse_requests_total", endpoint=BUNDLE, status="429")
     assert upstream_429 >= 2  # first try and at least one retry, within 0.3 s
-    assert value("synapse_throttled_total", endpoint=BUNDLE) == upstream_429
+    assert value("drs_synapse_throttled_total", endpoint=BUNDLE) == upstream_429
     # Every attempt after the first is a retry. The last one may be cut by the request's own
     # budget before Synapse answers: it counts as a timeout, not a 429.
-    cut = value("synapse_requests_total", endpoint=BUNDLE, status="timeout")
+    cut = value("drs_synapse_requests_total", endpoint=BUNDLE, status="timeout")
     assert cut <= 1
-    assert value("synapse_retries_total", endpoint=BUNDLE) == upstream_429 + cut - 1
-    assert value("synapse_request_duration_seconds_count", endpoint=BUNDLE, status="200") == 1
+    assert value("drs_synapse_retries_total", endpoint=BUNDLE) == upstream_429 + cut - 1
+    assert value("drs_synapse_request_duration_seconds_count", endpoint=BUNDLE, status="200") == 1
     assert (
-        value("synapse_request_duration_seconds_count", endpoint=BUNDLE, status="429")
+        value("drs_synapse_request_duration_seconds_count", endpoint=BUNDLE, status="429")
         == upstream_429
     )
-    assert value("cache_operations_total", result="miss") == 2
-    assert value("cache_operations_total", result="hit") == 2
-    assert value("cache_operations_total", result="error") == 0
+    assert value("drs_cache_operations_total", result="miss") == 2
+    assert value("drs_cache_operations_total", result="hit") == 2
+    assert value("drs_cache_operations_total", result="error") == 0
 
 
 async def test_service_info_and_probes_are_not_drs_errors(drs_factory: DrsFactory) -> None:

@@ -1,4 +1,5 @@
-"""`python -m adapter` as a real process: it serves, logs JSON, and stops gracefully on SIGTERM."""
+"""`python -m adapter` as a real process: it serves, logs JSON, serves metrics on a port of its
+own, and stops gracefully on SIGTERM."""
 
 from __future__ import annotations
 
@@ -15,24 +16,27 @@ from tests.emulator_handle import EmulatorHandle
 from tests.ports import free_port
 
 
-async def _wait_listening(port: int, timeout_s: float = 20.0) -> None:
+async def wait_serving(port: int, path: str = "/healthz", timeout_s: float = 20.0) -> None:
+    """Until `path` on the loopback port answers 200. The ports are bound before the app is
+    built, so a connection alone does not mean the app serves yet."""
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
+    async with ClientSession() as session:
+        while time.monotonic() < deadline:
+            try:
+                async with session.get(f"http://127.0.0.1:{port}{path}") as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
             await asyncio.sleep(0.1)
-            continue
-        writer.close()
-        await writer.wait_closed()
-        return
-    raise AssertionError("the service did not start listening")
+    raise AssertionError(f"the service did not answer {path} on port {port}")
 
 
 async def test_sigterm_finishes_in_flight_requests_then_exits(emulator: EmulatorHandle) -> None:
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     env = {
         "ADAPTER_PORT": str(port),
+        "ADAPTER_METRICS_PORT": str(metrics_port),
         "ADAPTER_SYNAPSE_URL": emulator.url,
         "ADAPTER_SHUTDOWN_TIMEOUT_S": "5",
         "ADAPTER_LOG_LEVEL": "INFO",
@@ -46,7 +50,7 @@ async def test_sigterm_finishes_in_flight_requests_then_exits(emulator: Emulator
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        await _wait_listening(port)
+        await wait_serving(port)
         await emulator.faults(latency_ms=1500)  # the request is in flight when SIGTERM lands
         case = emulator.obj("private_file")
         token = emulator.token("alice")
@@ -73,7 +77,7 @@ async def test_sigterm_finishes_in_flight_requests_then_exits(emulator: Emulator
     lines = [json.loads(line) for line in stdout.decode().splitlines() if line.strip()]
     events = [line["event"] for line in lines]
     assert "starting" in events
-    access = [line for line in lines if line["event"] == "request"]
+    access = [line for line in lines if line["event"] == "request" and line["route"] != "/healthz"]
     assert access[0]["route"] == f"{DRS}/objects/{{object_id}}"
     assert access[0]["status"] == 200
     assert "request_id" in access[0]

@@ -95,9 +95,9 @@ async def test_cache_ttl_zero_with_redis_stores_nothing(
         assert [key for key in await client.keys("*") if b":bundle:" in key] == []
     finally:
         await client.aclose()
-    assert (await drs.client.get("/metrics")).status == 200
-    metrics = await (await drs.client.get("/metrics")).text()
-    assert 'cache_operations_total{result="error"} 0.0' in metrics
+    status, _content_type, metrics = await drs.scrape()
+    assert status == 200
+    assert 'drs_cache_operations_total{result="error"} 0.0' in metrics
 
 
 async def test_two_instances_share_one_redis(
@@ -171,6 +171,5 @@ async def test_redis_killed_mid_test_keeps_serving_uncached(
         assert (await drs.request("GET", "/readyz", None)).status == 200
     finally:
         revived.stop()
-    metrics = await drs.client.get("/metrics")
-    text = await metrics.text()
-    assert 'cache_operations_total{result="error"}' in text
+    _status, _content_type, text = await drs.scrape()
+    assert 'drs_cache_operations_total{result="error"}' in text

@@ -63,10 +63,20 @@ Create the name of the service account to use
 
 {{/*
 The Secret the chart creates for secret values given inline (metadataToken.value,
-cacheKeySalt.value).
+cacheUrl.value, cacheKeySalt.value).
 */}}
 {{- define "synapse-drs-adapter.secretName" -}}
 {{- include "synapse-drs-adapter.fullname" . }}
+{{- end }}
+
+{{/*
+Whether a secret setting (a dict of value, existingSecret, key) is given inline, so that the
+chart's own Secret holds it.
+*/}}
+{{- define "synapse-drs-adapter.inline" -}}
+{{- if and .value (not .existingSecret) -}}
+true
+{{- end }}
 {{- end }}
 
 {{/*
@@ -74,9 +84,47 @@ Whether the chart must create its Secret: some secret value is given inline and 
 taken from an existing Secret.
 */}}
 {{- define "synapse-drs-adapter.createSecret" -}}
-{{- if or (and .Values.metadataToken.value (not .Values.metadataToken.existingSecret)) (and .Values.cacheKeySalt.value (not .Values.cacheKeySalt.existingSecret)) -}}
+{{- $v := .Values -}}
+{{- if or (include "synapse-drs-adapter.inline" $v.metadataToken) (include "synapse-drs-adapter.inline" $v.cacheUrl) (include "synapse-drs-adapter.inline" $v.cacheKeySalt) -}}
 true
 {{- end }}
+{{- end }}
+
+{{/*
+Whether a shared cache is configured (inline or from an existing Secret).
+*/}}
+{{- define "synapse-drs-adapter.sharedCache" -}}
+{{- if or .Values.cacheUrl.value .Values.cacheUrl.existingSecret -}}
+true
+{{- end }}
+{{- end }}
+
+{{/*
+Whether the chart draws the release's cache-key salt itself: a shared cache, and no salt given.
+*/}}
+{{- define "synapse-drs-adapter.generateSalt" -}}
+{{- if and (include "synapse-drs-adapter.sharedCache" .) (not (or .Values.cacheKeySalt.value .Values.cacheKeySalt.existingSecret)) -}}
+true
+{{- end }}
+{{- end }}
+
+{{/*
+The Secret that keeps the salt the chart draws: apart from the chart's other Secret, so that
+it is made once and never changes with the values.
+*/}}
+{{- define "synapse-drs-adapter.saltSecretName" -}}
+{{- printf "%s-cache-key-salt" (include "synapse-drs-adapter.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+The Secret and key the pod reads a secret setting from. Arguments: (list $ <setting> <generated Secret or "">).
+*/}}
+{{- define "synapse-drs-adapter.secretRef" -}}
+{{- $root := index . 0 -}}
+{{- $setting := index . 1 -}}
+{{- $generated := index . 2 -}}
+name: {{ $setting.existingSecret | default (ternary (include "synapse-drs-adapter.secretName" $root) $generated (ne $setting.value "")) }}
+key: {{ $setting.key }}
 {{- end }}
 
 {{/*
