@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint types pytest demo run emulator bench clean
+.PHONY: venv test lint types pytest demo run emulator bench clean system-tools
 
 venv: $(STAMP)
 
@@ -30,7 +30,21 @@ lint: venv
 types: venv
 	$(BIN)/mypy
 
-pytest: venv
+# Debian's redis-server (built with TLS: the suite runs a TLS Redis) and wrk (the bench's load
+# generator), installed when missing; root installs them, anyone else is told how.
+SYSTEM_TOOLS := redis-server wrk
+system-tools:
+	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing$$missing (Debian packages)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing >/dev/null; \
+		else \
+			echo "missing:$$missing; install them: sudo apt-get install$$missing" >&2; exit 1; \
+		fi; \
+	fi
+
+pytest: venv system-tools
 	$(BIN)/python -m pytest --cov --cov-report=term
 
 test: lint types pytest

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from adapter.cache import ReadCache, make_store
+from adapter.cache import BoundedMemory, ReadCache, make_store
 from adapter.caller import CallerIds
 from adapter.cors import Cors
 from adapter.keys import (
@@ -63,12 +63,20 @@ async def _cache(app: web.Application) -> AsyncIterator[None]:
     """CACHE: the read cache, in memory or in the Redis shared by replicas. Needs SETTINGS."""
     settings = app[SETTINGS]
     cache = ReadCache(
-        make_store(settings.cache_url, settings.cache_timeout_s),
+        make_store(
+            settings.cache_url,
+            timeout_s=settings.cache_timeout_s,
+            max_entries=settings.cache_max_entries,
+            ca_file=settings.cache_ca_file,
+        ),
         app[METRICS],
         ttl_s=settings.cache_ttl_s,
         not_found_ttl_s=settings.cache_not_found_ttl_s,
     )
     app[CACHE] = cache
+    memory = cache.store.backend
+    if isinstance(memory, BoundedMemory):
+        app[METRICS].cache_entries.set_function(memory.__len__)
     yield
     with contextlib.suppress(Exception):  # a cache already gone needs no closing
         await cache.close()
@@ -99,6 +107,7 @@ async def _resolver(app: web.Application) -> None:
         app[SYNAPSE_SESSION],
         settings.synapse_url,
         max_concurrent_per_caller=settings.max_concurrent_per_user,
+        max_answer_bytes=settings.synapse_max_answer_bytes,
         metrics=app[METRICS],
         retry=RetryPolicy(
             budget_s=settings.retry_budget_s,

@@ -10,15 +10,17 @@ shared Redis must not become a code-execution path).
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import orjson
 from aiocache import Cache
-from aiocache.base import BaseCache
-from aiocache.serializers import NullSerializer, StringSerializer
+from aiocache.serializers import StringSerializer
+from cachetools import TLRUCache
 from pydantic import BaseModel, ValidationError
 
 from adapter.caller import Caller
@@ -99,24 +101,83 @@ class JsonCodec:
         return envelope
 
 
+class Backend(Protocol):
+    """Where entries are kept: aiocache's Redis backend, or `BoundedMemory`."""
+
+    async def get(self, key: str) -> object: ...
+
+    async def set(self, key: str, value: object, ttl: float) -> object: ...
+
+    async def exists(self, key: str) -> bool: ...
+
+    async def close(self) -> object: ...
+
+
+class BoundedMemory:
+    """In process: at most `max_entries` entries, the least recently used dropped first, each
+    gone after its own time to live (cachetools' TLRUCache). Expired entries are dropped at
+    the next write, so memory returns to its baseline once they have all expired."""
+
+    def __init__(self, max_entries: int) -> None:
+        self._entries: TLRUCache[str, tuple[object, float]] = TLRUCache(
+            maxsize=max_entries, ttu=lambda _key, item, now: now + item[1], timer=time.monotonic
+        )
+
+    async def get(self, key: str) -> object:
+        item = self._entries.get(key)
+        return item[0] if item is not None else None
+
+    async def set(self, key: str, value: object, ttl: float) -> None:
+        self._entries[key] = (value, ttl)
+
+    async def exists(self, key: str) -> bool:
+        return key in self._entries
+
+    async def close(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        self._entries.expire()
+        return len(self._entries)
+
+
 @dataclass(frozen=True, slots=True)
 class Store:
     """A cache backend and the codec its entries are kept with."""
 
-    backend: BaseCache
+    backend: Backend
     codec: Codec
     shared: bool
 
 
-def make_store(url: str | None, timeout_s: float) -> Store:
-    """Memory by default; Redis (shared by replicas) when a redis:// URL is configured."""
+def make_store(
+    url: str | None, *, timeout_s: float, max_entries: int, ca_file: str | None = None
+) -> Store:
+    """Bounded memory by default; Redis (shared by replicas) when a cache URL is configured:
+    `redis://` or, with TLS, `rediss://`, with an optional user and password
+    (`rediss://user:password@host:6380/0`) as managed Redis services give them."""
     if not url:
-        # No per-operation timeout in process: a dict cannot hang, and a timeout costs a task.
-        memory = Cache(Cache.MEMORY, serializer=NullSerializer(), timeout=None)
-        return Store(memory, ObjectCodec(), shared=False)
-    backend: BaseCache = Cache.from_url(url)
-    backend.serializer = StringSerializer()  # the codec makes the text; stored as it is
-    backend.timeout = timeout_s
+        return Store(BoundedMemory(max_entries), ObjectCodec(), shared=False)
+    parsed = urllib.parse.urlsplit(url)
+    pool: dict[str, Any] = {}
+    if parsed.username:
+        pool["username"] = urllib.parse.unquote(parsed.username)
+    tls = parsed.scheme == "rediss"
+    if tls:
+        pool["ssl_cert_reqs"] = ssl.CERT_REQUIRED
+        if ca_file:
+            pool["ssl_ca_certs"] = ca_file
+    backend = Cache(
+        Cache.REDIS,
+        endpoint=parsed.hostname or "127.0.0.1",
+        port=parsed.port or 6379,
+        db=int(parsed.path.strip("/") or 0),
+        password=urllib.parse.unquote(parsed.password) if parsed.password else None,
+        ssl=tls,
+        connection_pool_kwargs=pool,
+        serializer=StringSerializer(),  # the codec makes the text; stored as it is
+        timeout=timeout_s,
+    )
     return Store(backend, JsonCodec(), shared=True)
 
 
@@ -167,6 +228,7 @@ class ReadCache:
         self._flights = SingleFlight()
         self._log_interval = error_log_interval_s
         self._last_error_log = -float("inf")
+        self.up = True  # the last operation succeeded (the drs_cache_up gauge)
 
     @staticmethod
     def key(kind: str, caller: Caller, ident: str) -> str:
@@ -207,10 +269,12 @@ class ReadCache:
 
     async def _get(self, key: str) -> object:
         try:
-            return await self._backend.get(key)
+            stored = await self._backend.get(key)
         except Exception as exc:  # noqa: BLE001 - any cache failure means: serve uncached
             self._failed("get", exc)
             return None
+        self._answered()
+        return stored
 
     async def _set(self, key: str, entry: Entry[Any], ttl: float) -> None:
         if ttl < MIN_TTL_S:
@@ -221,9 +285,20 @@ class ReadCache:
             await self._backend.set(key, self._codec.encode(entry), ttl=ttl)
         except Exception as exc:  # noqa: BLE001 - any cache failure means: serve uncached
             self._failed("set", exc)
+        else:
+            self._answered()
+
+    def _answered(self) -> None:
+        if not self.up:
+            self.up = True
+            self._metrics.cache_up.set(1)
+            log.info("cache_available")
 
     def _failed(self, operation: str, exc: Exception) -> None:
         self._metrics.cache_error.inc()
+        if self.up:
+            self.up = False
+            self._metrics.cache_up.set(0)
         now = time.monotonic()
         if now - self._last_error_log >= self._log_interval:
             self._last_error_log = now
@@ -236,6 +311,7 @@ class ReadCache:
         except Exception as exc:  # noqa: BLE001 - readiness only reports
             self._failed("ping", exc)
             return False
+        self._answered()
         return True
 
     async def close(self) -> None:

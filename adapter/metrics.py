@@ -77,6 +77,16 @@ class Metrics:
         )
         # Labelled children, looked up once per label set: `labels()` costs more than `inc()`.
         self._pairs: dict[tuple[object, tuple[str, ...]], tuple[Any, Any]] = {}
+        self.cache_up = Gauge(
+            "drs_cache_up",
+            "1 when the cache answered its last operation, 0 when that failed (served uncached)",
+            registry=r,
+        )
+        self.cache_up.set(1)
+        # Read when scraped from the in-process cache (set by the app; Redis counts its own).
+        self.cache_entries = Gauge(
+            "drs_cache_entries", "Entries in the in-process cache", registry=r
+        )
         self.cache_hit = self.cache.labels("hit")
         self.cache_miss = self.cache.labels("miss")
         self.cache_error = self.cache.labels("error")

@@ -165,16 +165,18 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Readiness: the shared cache reachable when one is configured; Synapse reachable when
-    `ready_checks_synapse` asks for it. (aiohttp serves nothing before start-up is done.)"""
+    """Readiness: Synapse reachable when `ready_checks_synapse` asks for it. A shared cache
+    that is down leaves the service ready but degraded (reads are served uncached): one Redis
+    outage must not take every replica out of the Service. (aiohttp serves nothing before
+    start-up is done.)"""
     settings = request.app[SETTINGS]
     resolver = request.app[RESOLVER]
-    if settings.cache_url and not await resolver.cache_reachable():
-        raise ServiceUnavailable("The shared cache is unreachable")
     if settings.ready_checks_synapse and not await resolver.synapse_reachable(
         settings.ready_timeout_s
     ):
         raise ServiceUnavailable("Synapse is unreachable")
+    if settings.cache_url and not await resolver.cache_reachable():
+        return json_response({"status": "degraded", "cache": "down"})
     return json_response({"status": "ready"})
 
 

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     synapse_connect_timeout_s: float = Field(default=5.0, gt=0)
     synapse_total_timeout_s: float = Field(default=30.0, gt=0)
     synapse_connection_limit: int = Field(default=100, ge=1)
+    synapse_max_answer_bytes: int = Field(default=16_777_216, ge=65_536)
 
     max_concurrent_per_user: int = Field(default=3, ge=1)
     retry_budget_s: float = Field(default=10.0, gt=0)
@@ -51,6 +52,8 @@ class Settings(BaseSettings):
     cache_not_found_ttl_s: float = Field(default=10.0, ge=0)
     cache_timeout_s: float = Field(default=0.25, gt=0)
     cache_key_salt: SecretStr | None = None
+    cache_max_entries: int = Field(default=10_000, ge=1)
+    cache_ca_file: str | None = None
 
     ready_checks_synapse: bool = False
     ready_timeout_s: float = Field(default=2.0, gt=0)
@@ -92,7 +95,7 @@ class Settings(BaseSettings):
             raise ValueError(f"must differ from the service's port (ADAPTER_PORT={value})")
         return value
 
-    @field_validator("drs_hostname", "cache_url", mode="before")
+    @field_validator("drs_hostname", "cache_url", "cache_ca_file", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

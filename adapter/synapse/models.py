@@ -31,6 +31,11 @@ class Answer(NamedTuple, Generic[M]):
     json: bytes
 
 
+# Synapse's sizes are Java longs, and never negative: anything else is a malformed answer
+# (an integer past 2^64 cannot even be written as JSON by orjson).
+Size = Annotated[int, Field(ge=0, lt=2**63)]
+
+
 class DatasetItem(TypedDict):
     """One Dataset member. A TypedDict, not a model: a Dataset holds up to 30,000 of them, and
     pydantic-core checks plain dicts (the id's grammar included) without a Python object each."""
@@ -48,7 +53,7 @@ class Entity(SynapseModel):
     dataFileHandleId: str | None = None
     # Dataset only: Synapse computes size and checksum over its items.
     items: list[DatasetItem] | None = None
-    size: int | None = None
+    size: Size | None = None
     checksum: str | None = None
 
 
@@ -59,7 +64,7 @@ class FileHandle(SynapseModel):
     modifiedOn: str | None = None
     contentType: str | None = None
     contentMd5: str | None = None
-    contentSize: int | None = None
+    contentSize: Size | None = None
 
 
 class EntityBundle(SynapseModel):

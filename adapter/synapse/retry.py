@@ -30,18 +30,26 @@ class RetryPolicy:
     budget_s: float = 10.0
     base_delay_s: float = 0.05
     max_delay_s: float = 2.0
+    # Attempts in all while Synapse cannot be connected to: an outage is not waited out.
+    unreachable_attempts: int = 3
 
 
 class Retryable(Exception):
     """A failed attempt worth another: carries the error to answer with if none succeeds."""
 
     def __init__(
-        self, final: AdapterError, retry_after: float | None = None, *, budget_cut: bool = False
+        self,
+        final: AdapterError,
+        retry_after: float | None = None,
+        *,
+        budget_cut: bool = False,
+        unreachable: bool = False,
     ) -> None:
         super().__init__(final.msg)
         self.final = final
         self.retry_after = retry_after
         self.budget_cut = budget_cut  # the attempt was stopped by our deadline, not by Synapse
+        self.unreachable = unreachable  # no connection could be made at all
 
 
 class Retrier:
@@ -68,7 +76,13 @@ class Retrier:
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(Retryable),
             wait=self._wait,
-            stop=lambda state: loop.time() + state.upcoming_sleep >= deadline,
+            stop=lambda state: (
+                loop.time() + state.upcoming_sleep >= deadline
+                or (
+                    _failure(state).unreachable
+                    and state.attempt_number >= self.policy.unreachable_attempts
+                )
+            ),
             before_sleep=before_sleep,
             reraise=True,
         )

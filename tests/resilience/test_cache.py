@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
+import trustme
+
 from tests.emulator_handle import EmulatorHandle
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisServer, RedisTls
 from tests.resilience.conftest import ServiceFactory
 
 BUNDLE = "POST /repo/v1/entity/{id}/version/{version}/bundle2"
@@ -158,9 +161,11 @@ async def test_redis_killed_mid_test_keeps_serving_uncached(
         assert answer.status == 200
         assert answer.body["checksums"][0]["checksum"] == case["md5"]
     assert await _calls(emulator, BUNDLE) == 4  # served uncached, one call each
-    not_ready = await drs.request("GET", "/readyz", None)
-    assert not_ready.status == 503
-    assert not_ready.body["msg"] == "The shared cache is unreachable"
+    degraded = await drs.request("GET", "/readyz", None)
+    assert degraded.status == 200  # still ready: reads go on, uncached
+    assert degraded.body == {"status": "degraded", "cache": "down"}
+    _status, _content_type, text = await drs.scrape()
+    assert "drs_cache_up 0.0" in text
     # Redis comes back on the same address: the service uses it again.
     revived = RedisServer.start(tmp_path, port=redis_server.port)
     try:
@@ -168,8 +173,62 @@ async def test_redis_killed_mid_test_keeps_serving_uncached(
         for _ in range(3):
             assert (await drs.object(other["drs_id"], user="alice")).status == 200
         assert await _calls(emulator, BUNDLE) == 5
-        assert (await drs.request("GET", "/readyz", None)).status == 200
+        assert (await drs.request("GET", "/readyz", None)).body == {"status": "ready"}
     finally:
         revived.stop()
     _status, _content_type, text = await drs.scrape()
+    assert "drs_cache_up 1.0" in text
     assert 'drs_cache_operations_total{result="error"}' in text
+
+
+def _gauge(text: str, name: str) -> float:
+    line = next(line for line in text.splitlines() if line.startswith(f"{name} "))
+    return float(line.split()[1])
+
+
+async def test_the_memory_cache_is_bounded_and_empties_after_expiry(
+    emulator: EmulatorHandle, service_factory: ServiceFactory
+) -> None:
+    drs = await service_factory(
+        emulator, cache_max_entries=50, cache_not_found_ttl_s=0.3, max_concurrent_per_user=3
+    )
+    for handle in range(200):  # distinct ids Synapse has never heard of: 404s, each cached
+        assert (await drs.object(f"fh{900_000_000 + handle}", user="alice")).status == 404
+    _status, _type, text = await drs.scrape()
+    assert _gauge(text, "drs_cache_entries") == 50  # the least recently used went first
+    assert (await drs.object("fh900000199", user="alice")).status == 404
+    assert await _calls(emulator, "GET /file/v1/fileHandle/{id}") == 200  # the newest: cached
+    await asyncio.sleep(0.4)
+    assert (await drs.object(emulator.obj("public_file")["drs_id"], user="alice")).status == 200
+    _status, _type, text = await drs.scrape()
+    assert _gauge(text, "drs_cache_entries") == 1  # every 404 expired; only the new read stays
+
+
+async def test_a_tls_redis_with_a_password_is_shared_as_a_plain_one_is(
+    emulator: EmulatorHandle, service_factory: ServiceFactory, tmp_path: Path
+) -> None:
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    tls = RedisTls(tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem")
+    cert.cert_chain_pems[0].write_to_path(str(tls.cert))
+    cert.private_key_pem.write_to_path(str(tls.key))
+    ca.cert_pem.write_to_path(str(tls.ca))
+    server = RedisServer.start(tmp_path, tls=tls, password="s3cret-redis-pw")
+    try:
+        assert server.url.startswith("rediss://:s3cret-redis-pw@127.0.0.1:")
+        settings = {"cache_url": server.url, "cache_ca_file": str(tls.ca), "cache_key_salt": "s"}
+        first = await service_factory(emulator, **settings)
+        second = await service_factory(emulator, **settings)
+        case = emulator.obj("private_file")
+        assert (await first.object(case["drs_id"], user="alice")).status == 200
+        assert (await second.object(case["drs_id"], user="alice")).status == 200
+        assert await _calls(emulator, BUNDLE) == 1  # the second replica read it from Redis
+        assert (await first.request("GET", "/readyz", None)).body == {"status": "ready"}
+        # A wrong password: the cache is down, reads go on uncached, readiness says so.
+        wrong = server.url.replace("s3cret-redis-pw", "wrong")
+        third = await service_factory(emulator, cache_url=wrong, cache_ca_file=str(tls.ca))
+        assert (await third.object(case["drs_id"], user="alice")).status == 200
+        assert await _calls(emulator, BUNDLE) == 2
+        assert (await third.request("GET", "/readyz", None)).body["status"] == "degraded"
+    finally:
+        server.stop()

@@ -84,7 +84,7 @@ async def test_dropped_connections_are_retried_then_502(
     await emulator.faults(reset_rate=1.0)
     answer = await drs.object(emulator.obj("private_file")["drs_id"], user="alice")
     assert answer.status == 502
-    assert answer.body["msg"] == "Could not reach Synapse"
+    assert answer.body["msg"] == "Synapse dropped the connection"
     assert (await emulator.stats())["by_route"][BUNDLE] > 1
 
 
