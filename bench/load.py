@@ -96,4 +96,3 @@ async def run(
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     return Outcome(latencies, statuses, errors, time.perf_counter() - started)
-
