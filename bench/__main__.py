@@ -1,6 +1,6 @@
 """`make bench`: every scenario driven by wrk, written to bench/results and docs/benchmarks.md.
 
-`python -m bench [--quick] [--loop asyncio|uvloop] [--no-ab]`
+`python -m bench [--quick] [--rounds N] [--loop asyncio|uvloop] [--no-ab]`
 
 - wrk is the load generator (bench/wrk.py); without it the bench says how to install it and
   stops: it publishes no ratio measured with a load generator that saturates first.
@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -406,6 +407,8 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="short runs: check the harness")
+    parser.add_argument("--rounds", type=int, default=FULL.rounds,
+                        help="alternating rounds of the compared rows (at least 3)")  # fmt: skip
     parser.add_argument(
         "--loop",
         choices=LOOPS,
@@ -415,6 +418,8 @@ def main() -> None:
     parser.add_argument("--no-ab", action="store_true",
                         help="do not measure the other event loop beside it")  # fmt: skip
     args = parser.parse_args()
+    if args.rounds < 3:
+        parser.error("--rounds: at least 3, for a median that one noisy round cannot move")
     pinning = procs.plan_pinning()
     tool = wrk.find(pinning.load_generator if pinning else None)
     if tool is None:
@@ -423,7 +428,8 @@ def main() -> None:
     if pinning is not None:  # this process drives wrk and reads /proc: the load's core too
         os.sched_setaffinity(0, pinning.load_generator)
     others = () if args.no_ab else tuple(loop for loop in LOOPS if loop != args.loop)
-    bench = Bench(tool, pinning, QUICK if args.quick else FULL, (args.loop, *others))
+    plan = dataclasses.replace(QUICK if args.quick else FULL, rounds=args.rounds)
+    bench = Bench(tool, pinning, plan, (args.loop, *others))
     pinned = (f"wrk on cpu {pinning.load_generator}, servers on {pinning.servers}"
               if pinning else "not pinned (fewer than 2 cores, or no taskset)")  # fmt: skip
     say(f"Benchmark (loopback; the emulator stands in for Synapse): {tool.version}; {pinned}\n")
