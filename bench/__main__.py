@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 import os
 import platform
@@ -38,7 +39,6 @@ from bench.report import write_markdown, write_plots
 
 DRS = "/ga4gh/drs/v1"
 RESULTS = Path(__file__).resolve().parent / "results"
-FILES = 15000
 BULK_SIZES = (1, 10, 100, 1000)
 BUNDLE_SIZES = (10, 1000, 10000, 30000)
 # Repetitions per size: enough for each row to run a few tenths of a second, so its CPU
@@ -126,13 +126,25 @@ class Bench:
     token: str = ""
     pool: Iterator[dict[str, Any]] = field(default_factory=lambda: iter(()))
     rows: list[dict[str, Any]] = field(default_factory=list)
+    reserve: list[dict[str, Any]] = field(default_factory=list)
 
     def name(self, scenario: str, loop: str) -> str:
         """Rows of the deployed loop carry the plain name; the other loop's say which."""
         return scenario if loop == self.loops[0] else f"{scenario} [{loop}]"
 
     def take(self, n: int) -> list[dict[str, Any]]:
-        return [next(self.pool) for _ in range(n)]
+        """`n` generated files no run has asked for yet."""
+        files = list(itertools.islice(self.pool, n))
+        if len(files) < n:
+            raise RuntimeError("the emulator's generated files ran out: see files_needed")
+        return files
+
+    def reuse(self, n: int) -> list[dict[str, Any]]:
+        """`n` files for servers that cache nothing (the emulator, the proxy floor): one set,
+        asked for again and again, so the service's rows get the fresh ones."""
+        if len(self.reserve) < n:
+            self.reserve += self.take(n - len(self.reserve))
+        return self.reserve[:n]
 
     def measure(
         self,
@@ -188,7 +200,8 @@ class Bench:
                     ))  # fmt: skip
                     continue
                 # A few spare requests: the stop count comes before any id comes round again.
-                paths = _paths(spec.kind, self.take(n + spec.connections))
+                count = n + spec.connections
+                paths = _paths(spec.kind, self.take(count) if spec.caches else self.reuse(count))
                 rounds.append(self.measure(
                     spec.scenario, spec.loop, spec.server, f"{spec.base}{paths[0][0]}",
                     connections=spec.connections, stop_after=n, latency_ms=latency_ms,
@@ -206,7 +219,8 @@ class Spec:
     server: procs.Child | None
     base: str  # the server's URL
     connections: int
-    kind: str  # a fixed path, or "bundle2", "objects", "access": one fresh id a request
+    kind: str  # a fixed path, or "bundle2", "objects", "access": one id a request
+    caches: bool = True  # the server caches what it reads: every run needs ids not asked for
 
 
 def _paths(kind: str, files: list[dict[str, Any]]) -> list[tuple[str, Any]]:
@@ -252,18 +266,18 @@ def uncached(bench: Bench, servers: Servers) -> None:
     for latency, n in bench.plan.uncached_requests.items():
         say(f"Uncached reads, {latency} ms upstream: wrk, {n} requests a run\n")
         specs = [Spec(f"upstream bundle2 direct ({latency} ms)", deployed, None, upstream, 1,
-                      "bundle2")]  # fmt: skip
+                      "bundle2", caches=False)]  # fmt: skip
         for loop, (proxy, service) in servers.items():
             specs += [
                 Spec(bench.name(f"proxy floor, bare aiohttp ({latency} ms)", loop), loop, proxy,
-                     proxy.url, 1, "objects"),
+                     proxy.url, 1, "objects", caches=False),
                 Spec(bench.name(f"uncached GET /objects ({latency} ms)", loop), loop, service,
                      service.url, 1, "objects"),
             ]  # fmt: skip
         service = servers[deployed][1]
         specs += [
             Spec(f"upstream bundle2 direct ({latency} ms) x3", deployed, None, upstream, 3,
-                 "bundle2"),
+                 "bundle2", caches=False),
             Spec(f"uncached GET /objects ({latency} ms) x3", deployed, service, service.url, 3,
                  "objects"),
             Spec(f"GET access URL ({latency} ms) x3", deployed, service, service.url, 3,
@@ -287,7 +301,7 @@ def bulk(bench: Bench, service: procs.Child) -> None:
     for size in BULK_SIZES:
         reps = BULK_OBJECTS_REPS[size]
         requests = [(f"{DRS}/objects", {"bulk_object_ids": [f["drs_id"] for f in bench.take(size)]})
-                    for _ in range(reps + 1)]  # fmt: skip
+                    for _ in range(reps)]  # fmt: skip
         bench.rows.append(bench.measure(
             f"bulk objects x{size} (uncached)", deployed, service, f"{service.url}{DRS}/objects",
             connections=1, stop_after=reps, operations=reps, method="POST",
@@ -308,9 +322,20 @@ def held(bench: Bench, service: procs.Child) -> dict[str, Any]:
             "p99_ms": row["p99_ms"], "peak_rss_mb": row["peak_rss_mb"]}  # fmt: skip
 
 
+def files_needed(plan: Plan, loops: int) -> int:
+    """Generated files the main stack asks for: fresh ids for every uncached run of a service
+    (one a loop one at a time, then x3 reads and x3 access URLs), one reused set for the
+    emulator and the proxy floors, and the bulk rows' ids."""
+    fresh = sum(loops * (n + 1) + 2 * (n + 3) for n in plan.uncached_requests.values())
+    reused = max(plan.uncached_requests.values()) + 3
+    bulk = sum(BULK_SIZES) + sum(size * reps for size, reps in BULK_OBJECTS_REPS.items())
+    return plan.rounds * fresh + reused + bulk
+
+
 def main_stack(bench: Bench, workdir: Path) -> dict[str, Any]:
     cpus = bench.pinning
-    emulator, manifest = procs.start_emulator(workdir, "--files", str(FILES), cpus=cpus)
+    files = files_needed(bench.plan, len(bench.loops))
+    emulator, manifest = procs.start_emulator(workdir, "--files", str(files), cpus=cpus)
     children = [emulator]
     try:
         floors: Servers = {}
