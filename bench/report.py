@@ -319,8 +319,8 @@ def _ab(found: dict[str, dict[str, Any]]) -> list[str]:
         "The service and the floors on each event loop, in the same rounds (medians). The",
         "service adopts another loop only if it wins here.",
         "",
-        f"| Figure | {' | '.join(names)} |",
-        f"|---|{'---|' * len(names)}",
+        f"| Figure | {' | '.join(names)} | {names[1]} ÷ {names[0]} |",
+        f"|---|{'---|' * (len(names) + 1)}",
     ]
     figures = [
         ("Floor req/s", "floor_rps"),
@@ -332,7 +332,9 @@ def _ab(found: dict[str, dict[str, Any]]) -> list[str]:
           for ms in LATENCIES),
     ]  # fmt: skip
     for label, key in figures:
-        lines.append(f"| {label} | {' | '.join(str(found[n][key]) for n in names)} |")
+        first, second = found[names[0]][key], found[names[1]][key]
+        share = round(second / first, 2) if first > 0 else "-"
+        lines.append(f"| {label} | {' | '.join(str(found[n][key]) for n in names)} | {share} |")
     return [*lines, ""]
 
 
