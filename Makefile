@@ -61,5 +61,7 @@ emulator: $(RUNTIME)
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
 
+# Needs wrk (apt-get install -y wrk). BENCH_ARGS: e.g. --quick (check the harness), --rounds 5.
+BENCH_ARGS ?=
 bench: venv
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -1,4 +1,9 @@
-"""The load generator: an asyncio aiohttp client with fixed concurrency and bounded work."""
+"""An asyncio aiohttp client with fixed concurrency and bounded work, for `bench.profile`.
+
+`make bench` drives its load with wrk (bench/wrk.py): this client saturates before the
+servers it measures. It stays for profiling, where the figure is the service's profile, not a
+rate.
+"""
 
 from __future__ import annotations
 
@@ -93,29 +98,3 @@ async def run(
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     return Outcome(latencies, statuses, errors, time.perf_counter() - started)
-
-
-async def hold_connections(url: str, connections: int, rounds: int) -> dict[str, int]:
-    """Open `connections` keep-alive connections at once, each sending `rounds` GETs."""
-    ok = errors = 0
-    connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        barrier = asyncio.Event()
-
-        async def client() -> None:
-            nonlocal ok, errors
-            await barrier.wait()
-            for _ in range(rounds):
-                try:
-                    async with session.get(url) as response:
-                        await response.read()
-                        ok += response.status == 200
-                        errors += response.status != 200
-                except (aiohttp.ClientError, TimeoutError):
-                    errors += 1
-
-        tasks = [asyncio.ensure_future(client()) for _ in range(connections)]
-        await asyncio.sleep(0)
-        barrier.set()
-        await asyncio.gather(*tasks)
-    return {"ok": ok, "errors": errors}

@@ -1,9 +1,11 @@
-"""Child processes for a run: start on a free loopback port, wait, measure CPU and RSS, stop."""
+"""Child processes for a run: start on a free loopback port (pinned to the server cores when
+the machine has two or more), wait, measure CPU and RSS, stop."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,6 +15,27 @@ from pathlib import Path
 from typing import Any
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Pinning:
+    """The load generator on one core, every server on the others (`taskset -c`)."""
+
+    load_generator: tuple[int, ...]
+    servers: tuple[int, ...]
+
+    def describe(self) -> dict[str, Any]:
+        return {"tool": "taskset", "load_generator_cpus": list(self.load_generator),
+                "server_cpus": list(self.servers)}  # fmt: skip
+
+
+def plan_pinning() -> Pinning | None:
+    """With two cores or more (of those this process may use) and taskset present: the first
+    for the load generator, the rest for the servers. Otherwise None: nothing is pinned."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2 or shutil.which("taskset") is None:
+        return None
+    return Pinning((cores[0],), tuple(cores[1:]))
 
 
 def free_port() -> int:
@@ -53,9 +76,13 @@ class Child:
                 self.process.wait()
 
 
-def start(args: list[str], port: int, env: dict[str, str] | None = None) -> Child:
+def start(
+    args: list[str], port: int, env: dict[str, str] | None = None, cpus: Pinning | None = None
+) -> Child:
+    """`python ARGS` (under `taskset -c <server cores>` when pinned), once it accepts on port."""
+    pin = ["taskset", "-c", ",".join(map(str, cpus.servers))] if cpus else []
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
-        [sys.executable, *args],
+        [*pin, sys.executable, *args],
         env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -74,13 +101,15 @@ def start(args: list[str], port: int, env: dict[str, str] | None = None) -> Chil
     raise RuntimeError(f"{' '.join(args)} did not start")
 
 
-def start_emulator(workdir: Path, *extra: str) -> tuple[Child, dict[str, Any]]:
+def start_emulator(
+    workdir: Path, *extra: str, cpus: Pinning | None = None
+) -> tuple[Child, dict[str, Any]]:
     port = free_port()
     manifest_path = workdir / f"manifest-{port}.json"
     child = start(
         ["-m", "adapter.emulator", "--port", str(port), "--manifest", str(manifest_path),
          "--no-throttle", "--log-level", "WARNING", *extra],
-        port,
+        port, cpus=cpus,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while not manifest_path.exists() and time.monotonic() < deadline:
@@ -88,20 +117,36 @@ def start_emulator(workdir: Path, *extra: str) -> tuple[Child, dict[str, Any]]:
     return child, json.loads(manifest_path.read_text())
 
 
-def start_service(synapse_url: str, *, runner: tuple[str, ...] = (), **settings: str) -> Child:
-    """`python -m adapter` (under `runner`, a profiler's arguments, when given)."""
+def _under(loop: str, module: str) -> list[str]:
+    """`-m module`, or `-m bench.loops uvloop module` for another event loop than asyncio's."""
+    return ["-m", module] if loop == "asyncio" else ["-m", "bench.loops", loop, module]
+
+
+def start_service(
+    synapse_url: str,
+    *,
+    runner: tuple[str, ...] = (),
+    loop: str = "asyncio",
+    cpus: Pinning | None = None,
+    **settings: str,
+) -> Child:
+    """`python -m adapter` (under `runner`, a profiler's arguments, when given; under `loop`)."""
     port = free_port()
     env = {
         "ADAPTER_PORT": str(port),
         "ADAPTER_SYNAPSE_URL": synapse_url,
-        # As deployed: INFO, one access-log line per request (written, to /dev/null here).
+        # As deployed: INFO, one access-log line per request, metrics on (always): the lines
+        # are formatted and written, to stdout, which is /dev/null here.
         "ADAPTER_LOG_LEVEL": "INFO",
         **{f"ADAPTER_{name.upper()}": value for name, value in settings.items()},
     }
-    return start([*runner, "-m", "adapter"], port, env)
+    return start([*runner, *_under(loop, "adapter")], port, env, cpus)
 
 
-def start_floor(upstream: str | None = None) -> Child:
+def start_floor(
+    upstream: str | None = None, *, loop: str = "asyncio", cpus: Pinning | None = None
+) -> Child:
+    """A floor (bench/floor.py) on the same event loop as the service it is compared with."""
     port = free_port()
     forward = ["--upstream", upstream] if upstream else []
-    return start(["-m", "bench.floor", "--port", str(port), *forward], port)
+    return start([*_under(loop, "bench.floor"), "--port", str(port), *forward], port, None, cpus)
