@@ -28,6 +28,11 @@ class FaultSettings(BaseModel):
     stall_ms: float = Field(0.0, ge=0)
     maintenance: bool = False
     throttle: bool = True
+    # Storage-side knobs (the blob routes, which Synapse's faults above never reach):
+    # flip one byte of a served body, serve bodies slowly, cut each body after N bytes.
+    corrupt_rate: float = Field(0.0, ge=0, le=1)
+    blob_bytes_per_s: float = Field(0.0, ge=0)  # 0: as fast as the socket takes them
+    blob_cut_after_bytes: int = Field(0, ge=0)  # 0: never cut
 
 
 class EmulatorConfig(FaultSettings):
