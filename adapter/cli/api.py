@@ -88,9 +88,12 @@ class DrsApi:
             wait=wait_exponential(multiplier=0.25, max=4),
             reraise=True,
         )
-        async for attempt in retrying:
-            with attempt:
-                return await self._once(method, url, body)
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._once(method, url, body)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise ApiError(0, f"cannot reach {url}: {_why(exc)}") from None
         raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
 
     async def _once(self, method: str, url: str, body: Any) -> Any:
@@ -169,6 +172,10 @@ def _unresolved(body: dict[str, Any]) -> dict[str, int]:
         for object_id in group.get("object_ids") or []:
             failed[str(object_id)] = int(group.get("error_code") or 0)
     return failed
+
+
+def _why(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
 
 
 def _message(status: int, raw: bytes) -> str:

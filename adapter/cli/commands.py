@@ -109,7 +109,7 @@ async def _sessions(jobs: int) -> AsyncIterator[tuple[ClientSession, ClientSessi
         timeout=aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=60),
         connector=aiohttp.TCPConnector(limit=jobs * 2),
         auto_decompress=False,
-        read_bufsize=1 << 20,
+        read_bufsize=1 << 22,
     )
     async with api, storage:
         yield api, storage

@@ -140,35 +140,37 @@ class _Transfer:
         self.tries = 0
         self.resigns = 0
         self.transferred = 0
+        self.offset = 0
         self.hasher = hashlib.new(job.algorithm)
 
     async def run(self, part: Path, hasher: hashlib._Hash, offset: int) -> str:
         """Bring `part` from `offset` to the object's size; return the hex digest."""
-        size = self.job.size
         self.hasher = hasher
+        self.offset = offset
         with part.open("r+b" if offset else "wb") as out:
             out.seek(offset)
             out.truncate()
             self.progress.restart(offset)
-            while offset < size:
+            while self.offset < self.job.size:
+                before = self.offset
                 try:
-                    reached = await self._request(out, offset)
-                    if reached > offset:  # progress: the budgets are per stall, not per file
-                        self.tries = self.resigns = 0
-                    offset = reached
+                    await self._request(out)
                 except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError) as exc:
-                    await self._pause(f"the connection broke ({type(exc).__name__})")
+                    await self._pause(before, f"the connection broke ({type(exc).__name__})")
                 except (TimeoutError, _Retry) as exc:
-                    await self._pause(str(exc) or "storage timed out")
+                    await self._pause(before, str(exc) or "storage timed out")
                 finally:
                     out.flush()
         return self.hasher.hexdigest()
 
-    async def _pause(self, why: str) -> None:
+    async def _pause(self, before: int, why: str) -> None:
+        """Wait before asking again; the budget of tries is per stall, not per file."""
+        if self.offset > before:
+            self.tries = 0
         self.tries += 1
         if self.tries >= MAX_TRIES:
             raise DownloadFailed(f"gave up after {self.tries} tries: {why}")
-        await asyncio.sleep(min(0.2 * 2**self.tries, 5.0))
+        await asyncio.sleep(min(0.1 * 2**self.tries, 5.0))
 
     async def _fresh_url(self, status: int) -> None:
         self.resigns += 1
@@ -179,40 +181,54 @@ class _Transfer:
         except ApiError as error:
             raise DownloadFailed(str(error)) from None
 
-    async def _request(self, out: _Writable, offset: int) -> int:
-        """One GET from `offset`; returns the new offset (bytes are written as they come)."""
+    async def _request(self, out: _Writable) -> None:
+        """One GET from `self.offset`, which moves on with every chunk written."""
         headers = dict(self.signed.headers)
-        if offset:
-            headers["Range"] = f"bytes={offset}-"
+        if self.offset:
+            headers["Range"] = f"bytes={self.offset}-"
         async with self.storage.get(self.signed.url, headers=headers) as response:
             status = response.status
             if status in (401, 403):
                 await self._fresh_url(status)
-                return offset
+                return
             if status == 429 or status >= 500:
                 raise _Retry(f"storage answered HTTP {status}")
-            if status == 200 and offset:
+            if status == 200 and self.offset:
                 # Storage ignored the Range: the whole body follows, so start over.
                 out.seek(0)
                 out.truncate()
                 self.hasher = hashlib.new(self.job.algorithm)
-                offset = 0
+                self.offset = 0
                 self.progress.restart(0)
             elif status == 206:
                 start = _range_start(response.headers.get("Content-Range", ""))
-                if start != offset:
-                    raise DownloadFailed(f"storage sent bytes from {start}, not from {offset}")
+                if start != self.offset:
+                    raise DownloadFailed(f"storage sent bytes from {start}, not {self.offset}")
             elif status != 200:
                 raise DownloadFailed(f"storage answered HTTP {status}")
-            async for chunk in response.content.iter_chunked(CHUNK):
-                if offset + len(chunk) > self.job.size:
-                    raise DownloadFailed(f"storage sent more than the {self.job.size} bytes")
-                out.write(chunk)
-                self.hasher.update(chunk)
-                offset += len(chunk)
-                self.transferred += len(chunk)
-                self.progress.advance(len(chunk))
-        return offset
+            self.resigns = 0  # a URL that works: the budget of fresh URLs starts again
+            # Hashing and writing run in a thread (both release the GIL), one chunk behind
+            # the socket, so reading the next chunk overlaps them.
+            loop = asyncio.get_running_loop()
+            behind: asyncio.Future[None] | None = None
+            try:
+                async for chunk in response.content.iter_chunked(CHUNK):
+                    if self.offset + len(chunk) > self.job.size:
+                        raise DownloadFailed(f"storage sent more than the {self.job.size} bytes")
+                    if behind is not None:
+                        await behind
+                    behind = loop.run_in_executor(None, self._keep, out, self.hasher, chunk)
+                    self.offset += len(chunk)
+                    self.transferred += len(chunk)
+                    self.progress.advance(len(chunk))
+            finally:
+                if behind is not None:
+                    await behind
+
+    @staticmethod
+    def _keep(out: _Writable, hasher: hashlib._Hash, chunk: bytes) -> None:
+        out.write(chunk)
+        hasher.update(chunk)
 
 
 class _Writable(Protocol):

@@ -41,6 +41,7 @@ class EmulatorConfig(FaultSettings):
     seed: Literal["demo", "empty"] = "demo"
     files: int = Field(0, ge=0)
     dataset_items: int = Field(0, ge=0, le=MAX_DATASET_ITEMS)
+    large_file_mib: int = Field(0, ge=0, le=4096)  # one large file, for download benchmarks
     url_ttl_s: float = Field(30.0, gt=0)
     max_concurrent: int = Field(SYNAPSE_MAX_CONCURRENT, ge=1)
     max_requests: int = Field(SYNAPSE_MAX_REQUESTS, ge=1)
