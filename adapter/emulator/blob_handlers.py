@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from email.utils import formatdate
 from xml.sax.saxutils import escape
 
@@ -10,6 +11,7 @@ from aiohttp import web
 from adapter.emulator.blobs import UNSATISFIABLE, md5_hex, parse_range
 from adapter.emulator.keys import BLOBS, CATALOGUE, SIGNER, STATE
 from adapter.emulator.model import FileHandle
+from adapter.emulator.state import EmulatorState
 
 # S3's answers to a URL it will not honour: (status, code, message).
 _REFUSALS = {
@@ -36,29 +38,37 @@ def _s3_error(request: web.Request, code: str) -> web.Response:
     return web.Response(body=body, status=status, content_type="application/xml")
 
 
-async def get_signed_blob(request: web.Request) -> web.Response:
+async def get_signed_blob(request: web.Request) -> web.StreamResponse:
     key = request.match_info["key"]
     refusal = request.app[SIGNER].refusal(
         key, request.query.get("expires"), request.query.get("signature")
     )
     if refusal is not None:
-        request.app[STATE].counters.blob_requests += 1
+        _count(request)
         return _s3_error(request, refusal)
-    return _serve(request, key)
+    return await _serve(request, key)
 
 
-async def get_external_blob(request: web.Request) -> web.Response:
+async def get_external_blob(request: web.Request) -> web.StreamResponse:
     """An ExternalFileHandle's URL: a plain web server, no signature, no expiry."""
     key = request.match_info["key"]
     handle = _handle_of(request, key)
     if handle is None or not handle.external:
-        request.app[STATE].counters.blob_requests += 1
+        _count(request)
         return _s3_error(request, "NoSuchKey")
-    return _serve(request, key)
+    return await _serve(request, key)
 
 
-def _serve(request: web.Request, key: str) -> web.Response:
-    request.app[STATE].counters.blob_requests += 1
+def _count(request: web.Request) -> None:
+    counters = request.app[STATE].counters
+    counters.blob_requests += 1
+    counters.blob_ranges.append(request.headers.get("Range", "")[:100])
+    if "Authorization" in request.headers:
+        counters.blob_authorized += 1
+
+
+async def _serve(request: web.Request, key: str) -> web.StreamResponse:
+    _count(request)
     data = request.app[BLOBS].get(key)
     if data is None:
         return _s3_error(request, "NoSuchKey")
@@ -78,8 +88,59 @@ def _serve(request: web.Request, key: str) -> web.Response:
         headers["Content-Range"] = f"bytes {wanted.start}-{wanted.end}/{size}"
         data = data[wanted.start : wanted.end + 1]
         status = 206
+    state = request.app[STATE]
+    if request.method == "GET" and data and state.draw(state.faults.corrupt_rate):
+        state.counters.faulted["corrupt"] += 1
+        data = _flip_one_byte(state, data)
+    faults = state.faults
+    if request.method == "GET" and (faults.blob_bytes_per_s or faults.blob_cut_after_bytes):
+        headers["Content-Type"] = content_type
+        return await _trickle(request, state, status, headers, data)
+    if request.method == "GET":
+        state.counters.blob_bytes += len(data)
     # aiohttp sends no body for HEAD but keeps the Content-Length of the one given.
     return web.Response(body=data, status=status, headers=headers, content_type=content_type)
+
+
+def _flip_one_byte(state: EmulatorState, data: bytes) -> bytes:
+    """The same length with one bit pattern inverted: what a bad disk or proxy hands over."""
+    position = state.rng.randrange(len(data))
+    corrupted = bytearray(data)
+    corrupted[position] ^= 0xFF
+    return bytes(corrupted)
+
+
+async def _trickle(
+    request: web.Request,
+    state: EmulatorState,
+    status: int,
+    headers: dict[str, str],
+    data: bytes,
+) -> web.StreamResponse:
+    """Send the body at `blob_bytes_per_s`, and drop the connection after
+    `blob_cut_after_bytes` of it, as a slow link that breaks mid-transfer does."""
+    faults = state.faults
+    stream = web.StreamResponse(status=status, headers=headers)
+    stream.content_length = len(data)
+    await stream.prepare(request)
+    rate, cut = faults.blob_bytes_per_s, faults.blob_cut_after_bytes
+    step = max(1024, int(rate / 20)) if rate else 64 * 1024
+    limit = min(cut, len(data)) if cut else len(data)
+    sent = 0
+    while sent < limit:
+        chunk = data[sent : min(limit, sent + step)]
+        await stream.write(chunk)
+        state.counters.blob_bytes += len(chunk)
+        sent += len(chunk)
+        if rate:
+            await asyncio.sleep(len(chunk) / rate)
+    if limit < len(data):
+        state.counters.faulted["cut"] += 1
+        if request.transport is not None:
+            request.transport.abort()
+        return stream
+    await stream.write_eof()
+    return stream
 
 
 def _handle_of(request: web.Request, key: str) -> FileHandle | None:

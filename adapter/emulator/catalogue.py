@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import random
 from typing import Any
 
 from adapter.emulator.auth import DOWNLOAD_SCOPE, MODIFY, VIEW
@@ -44,6 +45,8 @@ def build_catalogue(config: EmulatorConfig, secret: bytes, blobs: BlobStore) -> 
     generated = max(config.files, config.dataset_items)
     if generated:
         _generated(b, users["alice"], generated, config.dataset_items)
+    if config.large_file_mib:
+        _large(b, users["alice"], config.large_file_mib)
     return b.catalogue
 
 
@@ -221,3 +224,16 @@ def _generated(b: CatalogueBuilder, owner: User, count: int, dataset_items: int)
         )
         number = b.dataset_version(dataset, [(f, 1) for f in files[:dataset_items]])
         cases.append(Case("generated_dataset", "A generated Dataset", dataset.number, number))
+
+
+def _large(b: CatalogueBuilder, owner: User, mib: int) -> None:
+    """One file of `mib` MiB that every signed-in user may download (cheap random bytes)."""
+    project = b.entity("project", "Large file", owner, {AUTHENTICATED_USERS: RD})
+    name = "large.bin"
+    entity = b.entity("file", name, owner, {AUTHENTICATED_USERS: RD}, parent=project)
+    rng = random.Random(mib)
+    data = b"".join(rng.randbytes(1 << 20) for _ in range(mib))
+    handle = b.handle(owner, name, "application/octet-stream", data)
+    b.catalogue.cases.append(
+        Case("large_file", f"A {mib} MiB file", entity.number, b.file_version(entity, handle))
+    )

@@ -28,6 +28,11 @@ class FaultSettings(BaseModel):
     stall_ms: float = Field(0.0, ge=0)
     maintenance: bool = False
     throttle: bool = True
+    # Storage-side knobs (the blob routes, which Synapse's faults above never reach):
+    # flip one byte of a served body, serve bodies slowly, cut each body after N bytes.
+    corrupt_rate: float = Field(0.0, ge=0, le=1)
+    blob_bytes_per_s: float = Field(0.0, ge=0)  # 0: as fast as the socket takes them
+    blob_cut_after_bytes: int = Field(0, ge=0)  # 0: never cut
 
 
 class EmulatorConfig(FaultSettings):
@@ -36,6 +41,7 @@ class EmulatorConfig(FaultSettings):
     seed: Literal["demo", "empty"] = "demo"
     files: int = Field(0, ge=0)
     dataset_items: int = Field(0, ge=0, le=MAX_DATASET_ITEMS)
+    large_file_mib: int = Field(0, ge=0, le=4096)  # one large file, for download benchmarks
     url_ttl_s: float = Field(30.0, gt=0)
     max_concurrent: int = Field(SYNAPSE_MAX_CONCURRENT, ge=1)
     max_requests: int = Field(SYNAPSE_MAX_REQUESTS, ge=1)

@@ -78,6 +78,11 @@ class Counters:
     throttled: int = 0
     faulted: Counter[str] = field(default_factory=Counter)
     blob_requests: int = 0
+    # What storage saw: body bytes written, each request's Range header ("" for none), and
+    # how many requests carried an Authorization header (clients must send none there).
+    blob_bytes: int = 0
+    blob_ranges: deque[str] = field(default_factory=lambda: deque(maxlen=1000))
+    blob_authorized: int = 0
     request_ids: deque[str] = field(default_factory=lambda: deque(maxlen=100))
 
     def arrive(self, user: str) -> None:
@@ -110,6 +115,9 @@ class Counters:
             "throttled": self.throttled,
             "faulted": dict(self.faulted),
             "blob_requests": self.blob_requests,
+            "blob_bytes": self.blob_bytes,
+            "blob_ranges": list(self.blob_ranges),
+            "blob_authorized": self.blob_authorized,
             "request_ids": list(self.request_ids),
         }
 
