@@ -53,6 +53,18 @@ class Metrics:
         self.throttled = Counter(
             "synapse_throttled", "Synapse answers of 429 (throttled)", ["endpoint"], registry=r
         )
+        # The operator's metadata credential (adapter/synapse/budget.py): alert on failures.
+        self.metadata_credential_failures = Counter(
+            "synapse_metadata_credential_failures",
+            "Synapse calls refusing the metadata credential (401: expired or revoked)",
+            registry=r,
+        )
+        self.metadata_budget_refusals = Counter(
+            "synapse_metadata_budget_refusals",
+            "Metadata reads refused (429) by the credential's budget, by the limit reached",
+            ["limit"],
+            registry=r,
+        )
         self.cache = Counter("cache_operations", "Cache look-ups by result", ["result"], registry=r)
         # Labelled children, looked up once per label set: `labels()` costs more than `inc()`.
         self._pairs: dict[tuple[object, tuple[str, ...]], tuple[Any, Any]] = {}
