@@ -32,6 +32,7 @@ from adapter.models import (
 from adapter.resolver import Resolver
 from adapter.routes import add_routes
 from adapter.settings import Settings
+from adapter.synapse.budget import BudgetPolicy, MetadataBudget
 from adapter.synapse.client import SynapseClient
 from adapter.synapse.retry import RetryPolicy
 from adapter.version import package_version
@@ -103,6 +104,22 @@ async def _resolver(app: web.Application) -> None:
     """RESOLVER: the Synapse client and the cache behind one door. Needs CACHE and
     SYNAPSE_SESSION, so it runs on start-up after every cleanup context has made its own."""
     settings = app[SETTINGS]
+    token = settings.synapse_metadata_token
+    metadata = app[CALLER_IDS].caller(token.get_secret_value()) if token else None
+    budget = None
+    if metadata is not None:
+        budget = MetadataBudget(
+            metadata,
+            BudgetPolicy(
+                per_minute=settings.metadata_calls_per_minute,
+                caller_share=settings.metadata_caller_share,
+                anonymous_share=settings.metadata_anonymous_share,
+                concurrent=settings.max_concurrent_per_user,
+            ),
+            app[METRICS],
+            redis_url=settings.cache_url,
+            timeout_s=settings.cache_timeout_s,
+        )
     client = SynapseClient(
         app[SYNAPSE_SESSION],
         settings.synapse_url,
@@ -114,13 +131,16 @@ async def _resolver(app: web.Application) -> None:
             base_delay_s=settings.retry_base_delay_s,
             max_delay_s=settings.retry_max_delay_s,
         ),
+        metadata_budget=budget,
     )
-    metadata = settings.synapse_metadata_token
-    app[RESOLVER] = Resolver(
-        client,
-        app[CACHE],
-        metadata=app[CALLER_IDS].caller(metadata.get_secret_value()) if metadata else None,
-    )
+    app[RESOLVER] = Resolver(client, app[CACHE], metadata=metadata)
+
+
+async def _close_budget(app: web.Application) -> None:
+    """Close the metadata budget's Redis connections, if the resolver was ever built."""
+    resolver = app.get(RESOLVER)
+    if resolver is not None and resolver.client.metadata_budget is not None:
+        await resolver.client.metadata_budget.close()
 
 
 def caller_ids(settings: Settings) -> CallerIds:
@@ -153,5 +173,6 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_cache)
     app.cleanup_ctx.append(_synapse_session)
     app.on_startup.append(_resolver)
+    app.on_cleanup.append(_close_budget)
     add_routes(app)
     return app

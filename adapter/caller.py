@@ -1,13 +1,16 @@
 """Who is calling: the caller's Synapse token and the one key that names them everywhere.
 
-The key names the caller in cache keys and in the per-caller limiter; it is a keyed BLAKE2b
-MAC of the token (the raw token is never a key), computed once per request.
+The key names the caller in cache keys; it is a keyed BLAKE2b MAC of the token (the raw
+token is never a key), computed once per request. `share_key` names who a share of a limit
+belongs to (the per-caller concurrency limit, the metadata credential's budget).
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+
+from adapter import context
 
 ANONYMOUS_KEY = "anonymous"
 
@@ -38,3 +41,13 @@ class CallerIds:
 
 
 ANONYMOUS = Caller(None, ANONYMOUS_KEY)
+
+
+def share_key(caller: Caller) -> str:
+    """Who a share of a limit belongs to: a token caller, whatever the number of its requests;
+    each anonymous request on its own, as anonymous callers cannot be told apart (one address
+    may be a proxy for thousands) and Synapse does not throttle them (docs/synapse.md,
+    "Throttling"). Anonymous callers still share one cache key: their reads are the same."""
+    if caller.token is not None:
+        return caller.key
+    return f"{ANONYMOUS_KEY}:{context.request_id.get() or ''}"

@@ -8,6 +8,7 @@
     ├── RequestTimeout        408    a request body that did not arrive in time
     ├── PayloadTooLarge       413    body or bulk request over its limit
     ├── UnsupportedMediaType  415    a request body that is not JSON
+    ├── TooManyRequests       429    over the caller's share of the metadata credential's budget
     └── UpstreamError                Synapse could not give a usable answer
         ├── BadGateway        502    Synapse 5xx, malformed answer, connection error
         ├── ServiceUnavailable 503   Synapse throttling or maintenance outlasting the retries
@@ -66,6 +67,19 @@ class PayloadTooLarge(AdapterError):
 
 class UnsupportedMediaType(AdapterError):
     status = 415
+
+
+class TooManyRequests(AdapterError):
+    """The caller has spent its share of a shared budget; `Retry-After` says when to retry."""
+
+    status = 429
+
+    def __init__(self, msg: str, retry_after_s: int = 1) -> None:
+        super().__init__(msg)
+        self.retry_after_s = retry_after_s
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 class UpstreamError(AdapterError):

@@ -75,6 +75,18 @@ class Metrics:
         self.cache = Counter(
             "drs_cache_operations", "Cache look-ups by result", ["result"], registry=r
         )
+        # The operator's metadata credential (adapter/synapse/budget.py): alert on failures.
+        self.metadata_credential_failures = Counter(
+            "drs_synapse_metadata_credential_failures",
+            "Synapse calls refusing the metadata credential (401: expired or revoked)",
+            registry=r,
+        )
+        self.metadata_budget_refusals = Counter(
+            "drs_synapse_metadata_budget_refusals",
+            "Metadata reads refused (429) by the credential's budget, by the limit reached",
+            ["limit"],
+            registry=r,
+        )
         # Labelled children, looked up once per label set: `labels()` costs more than `inc()`.
         self._pairs: dict[tuple[object, tuple[str, ...]], tuple[Any, Any]] = {}
         self.cache_up = Gauge(

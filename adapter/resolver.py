@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from adapter.cache import ReadCache
 from adapter.caller import Caller
-from adapter.errors import AdapterError, BadGateway, BadRequest, Forbidden
+from adapter.errors import AdapterError, BadGateway, BadRequest, Forbidden, Unauthorized
 from adapter.ids import (
     AccessId,
     EntityAccessId,
@@ -134,7 +134,7 @@ class Resolver:
             return bundle_from_dataset(entity, object_id, host)
         if entity.concreteType != FILE_ENTITY:
             raise BadRequest(MSG_UNSUPPORTED)
-        handle = bundle.data_file_handle() or await self._metadata_handle(object_id)
+        handle = bundle.data_file_handle() or await self._metadata_handle(caller, object_id)
         return blob_from_entity(entity, handle, object_id, host)
 
     async def access_url(self, caller: Caller, access_id: AccessId) -> AccessURL:
@@ -168,12 +168,24 @@ class Resolver:
             key, FileHandle, lambda: self.client.file_handle(caller, object_id.handle)
         )
 
-    async def _metadata_handle(self, object_id: EntityVersion) -> FileHandle:
+    async def _metadata_handle(self, caller: Caller, object_id: EntityVersion) -> FileHandle:
         """Synapse hides the file handle from callers without DOWNLOAD: read it for metadata
-        with the configured credential, if any. That credential never signs a URL."""
-        if self.metadata is None:
+        with the configured credential, if any, charged to `caller`'s share of its budget
+        (adapter/synapse/budget.py). That credential never signs a URL, and its failure is the
+        operator's: a credential Synapse rejects answers as if there were none."""
+        metadata = self.metadata
+        if metadata is None:
             raise Forbidden(MSG_NO_DOWNLOAD)
-        handle = (await self._bundle(self.metadata, object_id)).data_file_handle()
+        key = self.cache.key("bundle", metadata, str(object_id))
+        try:
+            bundle = await self.cache.get_or_fetch(
+                key,
+                EntityBundle,
+                lambda: self.client.entity_bundle(metadata, object_id, for_caller=caller),
+            )
+        except Unauthorized:
+            raise Forbidden(MSG_NO_DOWNLOAD) from None
+        handle = bundle.data_file_handle()
         if handle is None:
             raise Forbidden(MSG_NO_DOWNLOAD)
         return handle

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = "json"
 
     synapse_metadata_token: SecretStr | None = None
+    # The metadata credential's budget and how it is shared (adapter/synapse/budget.py).
+    metadata_calls_per_minute: int = Field(default=500, ge=1)
+    metadata_caller_share: float = Field(default=0.25, gt=0, le=1)
+    metadata_anonymous_share: float = Field(default=0.5, gt=0, le=1)
     synapse_connect_timeout_s: float = Field(default=5.0, gt=0)
     synapse_total_timeout_s: float = Field(default=30.0, gt=0)
     synapse_connection_limit: int = Field(default=100, ge=1)

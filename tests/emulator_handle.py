@@ -58,6 +58,13 @@ class EmulatorHandle:
         async with self.session.post(f"{self.url}/_emulator/reset") as response:
             response.raise_for_status()
 
+    async def revoke(self, user: str) -> None:
+        """Revoke a user's token: the emulator answers it 401 until `reset`."""
+        async with self.session.post(
+            f"{self.url}/_emulator/revoke", json={"user": user}
+        ) as response:
+            response.raise_for_status()
+
     async def faults(self, **knobs: Any) -> dict[str, Any]:
         """Set fault knobs (latency_ms, error_rate, maintenance, throttle, ...) at run time."""
         async with self.session.post(f"{self.url}/_emulator/faults", json=knobs) as response:

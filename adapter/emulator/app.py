@@ -48,6 +48,7 @@ def create_emulator_app(config: EmulatorConfig | None = None) -> web.Application
             web.get("/_emulator/faults", control.get_faults),
             web.post("/_emulator/faults", control.post_faults),
             web.post("/_emulator/reset", control.post_reset),
+            web.post("/_emulator/revoke", control.post_revoke),
             web.get("/_emulator/manifest", control.get_manifest),
         ]
     )

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Set
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -67,14 +68,16 @@ class Caller:
 CALLER = web.RequestKey("emulator_caller", Caller)
 
 
-def identify(request: web.Request, catalogue: Catalogue) -> Caller:
-    """The caller named by the Authorization header, or Synapse's 401 for a token it rejects."""
+def identify(request: web.Request, catalogue: Catalogue, revoked: Set[str] = frozenset()) -> Caller:
+    """The caller named by the Authorization header, or Synapse's 401 for a token it rejects
+    (one it never issued, or one `revoked` since)."""
     header = request.headers.get("Authorization")
     # Synapse matches the scheme case-sensitively: "bearer x" is silently anonymous.
     if header is None or not header.startswith("Bearer "):
         return Caller(None)
-    user = catalogue.by_token.get(header[len("Bearer ") :].strip())
-    if user is None:
+    token = header[len("Bearer ") :].strip()
+    user = catalogue.by_token.get(token)
+    if user is None or token in revoked:
         raise errors.invalid_token()
     return Caller(user)
 

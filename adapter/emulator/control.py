@@ -1,4 +1,4 @@
-"""The emulator's own knobs: `/_emulator/faults`, `/_emulator/reset`, `/stats`, `/manifest`."""
+"""The emulator's own knobs: `/_emulator/faults`, `/reset`, `/revoke`, `/stats`, `/manifest`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from adapter.emulator.errors import json_response
-from adapter.emulator.keys import STATE
+from adapter.emulator.keys import CATALOGUE, STATE
 from adapter.emulator.manifest import emulator_manifest
 
 
@@ -31,6 +31,17 @@ async def post_faults(request: web.Request) -> web.Response:
     except (ValueError, ValidationError) as exc:
         return json_response({"reason": str(exc)}, status=400)
     return json_response(state.faults.model_dump())
+
+
+async def post_revoke(request: web.Request) -> web.Response:
+    """Revoke a user's token, `{"user": "alice"}`: Synapse answers it 401 until a reset."""
+    try:
+        body = json.loads(await request.read() or b"{}")
+        user = request.app[CATALOGUE].users[body["user"]]
+    except (ValueError, TypeError, KeyError):
+        return json_response({"reason": 'the body must be {"user": <a user name>}'}, status=400)
+    request.app[STATE].revoked.add(user.token)
+    return json_response({"revoked": user.name})
 
 
 async def post_reset(request: web.Request) -> web.Response:

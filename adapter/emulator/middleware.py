@@ -70,7 +70,7 @@ async def _admit(
         request.transport.abort()
         raise _Dropped
     try:
-        caller = identify(request, request.app[CATALOGUE])
+        caller = identify(request, request.app[CATALOGUE], state.revoked)
     except errors.SynapseError as error:
         return error.response()
     request[CALLER] = caller

@@ -133,6 +133,7 @@ class EmulatorState:
             config.max_concurrent, config.max_requests, config.throttle_period_s
         )
         self.counters = Counters()
+        self.revoked: set[str] = set()  # tokens revoked at run time: 401 until reset
 
     def draw(self, rate: float) -> bool:
         return rate > 0 and self.rng.random() < rate
@@ -147,3 +148,4 @@ class EmulatorState:
         self.faults = self.defaults
         self.counters = Counters(in_flight=self.counters.in_flight, serving=self.counters.serving)
         self.throttle.restart_blocks()
+        self.revoked.clear()

@@ -4,6 +4,7 @@ answers validated and its errors mapped onto the service's error tree (docs/syna
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 from collections.abc import Sequence
@@ -15,12 +16,13 @@ import orjson
 from pydantic import ValidationError
 
 from adapter import context
-from adapter.caller import Caller
+from adapter.caller import Caller, share_key
 from adapter.errors import AdapterError, BadGateway, GatewayTimeout, ServiceUnavailable
 from adapter.ids import EntityAccessId, EntityVersion
 from adapter.logs import get_logger
 from adapter.metrics import Metrics
 from adapter.synapse import errors
+from adapter.synapse.budget import MetadataBudget
 from adapter.synapse.limits import CallerLimiter
 from adapter.synapse.models import (
     Answer,
@@ -69,6 +71,9 @@ class _Call:
     caller: Caller
     body: bytes | None = field(default=None, repr=False)
     params: dict[str, str] | None = None
+    # Set when `caller` is the metadata credential reading for this caller: the call is
+    # charged to the credential's budget and a 429 is not retried (adapter/synapse/budget.py).
+    for_caller: Caller | None = None
 
 
 class SynapseClient:
@@ -83,6 +88,7 @@ class SynapseClient:
         max_answer_bytes: int = 16 * 1024 * 1024,
         metrics: Metrics | None = None,
         retry: RetryPolicy | None = None,
+        metadata_budget: MetadataBudget | None = None,
     ) -> None:
         # The session is the app's: made once with timeouts, a connection limit and no cookie
         # jar (a shared jar would mix callers' Synapse sessions). This class never makes one.
@@ -90,16 +96,22 @@ class SynapseClient:
         self._base = base_url.rstrip("/")
         self.limiter = CallerLimiter(max_concurrent_per_caller)
         self._max_answer = max_answer_bytes
+        self.metadata_budget = metadata_budget
         self._metrics = metrics if metrics is not None else Metrics()
         self._retrier = Retrier(
             retry if retry is not None else RetryPolicy(),
             on_retry=lambda endpoint: self._metrics.retries.labels(endpoint).inc(),
         )
 
-    async def entity_bundle(self, caller: Caller, target: EntityVersion) -> Answer[EntityBundle]:
-        """The entity at a version and, when the caller may download, its file handles."""
+    async def entity_bundle(
+        self, caller: Caller, target: EntityVersion, *, for_caller: Caller | None = None
+    ) -> Answer[EntityBundle]:
+        """The entity at a version and, when the caller may download, its file handles.
+
+        `for_caller`: `caller` is the metadata credential, reading on that caller's behalf."""
         path = BUNDLE2.template.format(id=target.synapse_id, version=target.version)
-        return await self._json(EntityBundle, _Call(BUNDLE2, path, caller, _BUNDLE_REQUEST))
+        call = _Call(BUNDLE2, path, caller, _BUNDLE_REQUEST, for_caller=for_caller)
+        return await self._json(EntityBundle, call)
 
     async def file_handle(self, caller: Caller, handle_id: int) -> Answer[FileHandle]:
         """A raw file handle (Synapse shows it to its creator only)."""
@@ -208,12 +220,21 @@ class SynapseClient:
         rid = context.request_id.get()
         if rid is not None:
             headers["X-Request-ID"] = rid
+        delegated = call.for_caller is not None
+        budget = self.metadata_budget
+        admitted = (
+            budget.spend(call.for_caller)
+            if budget is not None and call.for_caller is not None
+            else contextlib.nullcontext()
+        )
         started = time.perf_counter()
         try:
             # The slot wait counts against the budget too: a caller's queue never hangs.
+            # The metadata credential's budget refuses at once (429) rather than queue.
             async with (
                 asyncio.timeout(max(remaining, 0.001)),
-                self.limiter.slot(call.caller.key),
+                admitted,
+                self.limiter.slot(share_key(call.caller)),
                 self._session.request(
                     call.endpoint.method,
                     self._base + call.path,
@@ -249,8 +270,11 @@ class SynapseClient:
             return body
         if status == 429:
             self._metrics.throttled.labels(endpoint).inc()
+        if status == 401 and budget is not None and delegated:
+            budget.credential_rejected()
         error = errors.from_status(status, _reason(body))
-        if status in errors.RETRYABLE_STATUSES:
+        # Never retry the shared credential into Synapse's throttle: that spends it for all.
+        if status in errors.RETRYABLE_STATUSES and not (status == 429 and delegated):
             if isinstance(error, ServiceUnavailable) and retry_after is not None:
                 error.retry_after_s = max(1, math.ceil(retry_after))
             raise Retryable(error, retry_after)
