@@ -41,9 +41,6 @@ class EmulatorConfig(FaultSettings):
     max_requests: int = Field(SYNAPSE_MAX_REQUESTS, ge=1)
     throttle_period_s: float = Field(SYNAPSE_PERIOD_S, gt=0)
     fault_seed: int | None = None
-    # Synapse lets a file handle's creator download it through any association; off by
-    # default because the demo's owner created every handle (see access.associated_handle).
-    creator_bypass: bool = False
 
     def fault_defaults(self) -> FaultSettings:
         """The fault knobs alone, as configured at start."""

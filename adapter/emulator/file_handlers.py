@@ -10,7 +10,7 @@ from aiohttp import web
 from adapter.emulator import errors
 from adapter.emulator.access import associated_handle, own_handle
 from adapter.emulator.auth import DOWNLOAD_SCOPE, VIEW, caller_of
-from adapter.emulator.keys import CATALOGUE, CONFIG, SIGNER
+from adapter.emulator.keys import CATALOGUE, SIGNER
 from adapter.emulator.model import FileHandle
 from adapter.emulator.views import external_url, handle_json
 
@@ -56,7 +56,6 @@ async def get_file_url(request: web.Request) -> web.Response:
         request.match_info["id"],
         object_id,
         object_type,
-        creator_bypass=request.app[CONFIG].creator_bypass,
     )
     return _url_answer(request, presigned_url(request, handle))
 
@@ -119,7 +118,6 @@ async def post_batch(request: web.Request) -> web.Response:
                 handle_id,
                 item["associateObjectId"],
                 item["associateObjectType"],
-                creator_bypass=request.app[CONFIG].creator_bypass,
             )
         except errors.SynapseError as refusal:
             if refusal.status == 400:
