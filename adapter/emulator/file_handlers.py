@@ -47,9 +47,11 @@ async def get_file_url(request: web.Request) -> web.Response:
     caller.require_scope(DOWNLOAD_SCOPE)
     object_type = request.query.get("fileAssociateType")
     object_id = request.query.get("fileAssociateId")
-    if not object_type or not object_id:
-        missing = "fileAssociateType" if not object_type else "fileAssociateId"
-        raise errors.bad_request(f"Required request parameter '{missing}' is not present")
+    # Spring binds the parameters in the handler's order: the enum, then the id.
+    if object_type is None:
+        raise errors.missing_parameter("fileAssociateType", "FileHandleAssociateType")
+    if object_id is None:
+        raise errors.missing_parameter("fileAssociateId", "String")
     handle = associated_handle(
         request.app[CATALOGUE],
         caller.user,
@@ -93,12 +95,15 @@ async def _batch_request(request: web.Request) -> dict[str, Any]:
         raise errors.bad_request(errors.BATCH_NOTHING)
     if len(requested) > errors.BATCH_LIMIT:
         raise errors.bad_request(errors.BATCH_TOO_BIG)
+    # AuthorizationManagerImpl.validate, before any authorization.
+    if not requested:
+        raise errors.bad_request(errors.BATCH_EMPTY)
     for item in requested:
-        fields = ("fileHandleId", "associateObjectId", "associateObjectType")
-        if not isinstance(item, dict) or not all(isinstance(item.get(f), str) for f in fields):
-            raise errors.bad_request(
-                "Each requested file needs fileHandleId, associateObjectId and associateObjectType."
-            )
+        if not isinstance(item, dict):
+            raise errors.bad_request("FileHandleAssociation cannot be null")
+        for field in ("fileHandleId", "associateObjectId", "associateObjectType"):
+            if not isinstance(item.get(field), str):
+                raise errors.bad_request(f"FileHandleAssociation.{field} cannot be null")
     return body
 
 

@@ -19,6 +19,7 @@ from adapter.emulator.keys import CATALOGUE
 from adapter.emulator.model import Entity, User, Version
 from adapter.emulator.views import (
     bundle_handles,
+    entity_header_json,
     entity_json,
     handle_json,
     permissions_json,
@@ -51,6 +52,15 @@ async def get_entity(request: web.Request) -> web.Response:
     caller.require_scope(VIEW)
     entity, version = _entity_at_version(request, caller.user)
     return errors.json_response(entity_json(entity, version))
+
+
+async def get_entity_type(request: web.Request) -> web.Response:
+    """`GET /entity/{id}/type`: the EntityHeader of the current version (synapseclient's
+    `operations.get` asks for it first, to pick the model class)."""
+    caller = caller_of(request)
+    caller.require_scope(VIEW)
+    entity, version = _entity_at_version(request, caller.user)
+    return errors.json_response(entity_header_json(entity, version))
 
 
 async def _bundle_flags(request: web.Request) -> dict[str, Any]:

@@ -62,6 +62,23 @@ def entity_json(entity: Entity, version: Version) -> dict[str, Any]:
     return _compact(body)
 
 
+def entity_header_json(entity: Entity, version: Version) -> dict[str, Any]:
+    """EntityHeader: `type` is the concrete class; every entity is its own benefactor here."""
+    return {
+        "name": entity.name,
+        "id": entity.id,
+        "type": entity.concrete_type,
+        "versionNumber": version.number,
+        "versionLabel": str(version.number),
+        "benefactorId": entity.number,
+        "createdOn": entity.created_on,
+        "modifiedOn": version.modified_on,
+        "createdBy": entity.created_by,
+        "modifiedBy": entity.created_by,
+        "isLatestVersion": version.number == len(entity.versions),
+    }
+
+
 def handle_json(handle: FileHandle, origin: str) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": handle.id,
