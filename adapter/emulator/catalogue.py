@@ -211,11 +211,11 @@ def _demo(b: CatalogueBuilder, u: dict[str, User]) -> None:
 def _synapse_cases(demo: _Demo) -> None:
     """The cases real Synapse users hit: creators, URL-only files, handle states, open data."""
     u = demo.u
-    bob, dave = u["bob"], u["dave"]
+    bob, dave, service = u["bob"], u["dave"], u["service"]
     demo.file(
         "creator_download",
         "dave uploaded it and may only READ the entity, yet downloads it as the handle's creator",
-        {bob.id: R, dave.id: R},
+        {bob.id: R, dave.id: R, service.id: RD},
         "uploaded-by-dave.txt",
         b"dave created this file handle; alice owns the entity.\n",
         creator=dave.id,

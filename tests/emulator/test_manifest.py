@@ -36,7 +36,11 @@ EXPECTED: dict[str, Expected] = {
     "external_file": PRIVATE,
     "unmet_access_requirement": (["alice", "bob", "service"], ["alice", "service"], ["alice"]),
     "raw_file_handle": (["alice"], ["alice"], ["alice"]),
-    "creator_download": (["alice", "bob", "dave"], ["alice"], ["alice", "dave"]),
+    "creator_download": (
+        ["alice", "bob", "dave", "service"],
+        ["alice", "service"],
+        ["alice", "dave"],
+    ),
     "external_file_no_md5": PRIVATE,
     "archived_file": PRIVATE,
     "unlinked_file": PRIVATE,
