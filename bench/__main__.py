@@ -119,7 +119,8 @@ async def main_stack(workdir: Path, rows: list[dict[str, Any]]) -> dict[str, Any
                 return load.Request(
                     "POST", f"{emulator.url}/repo/v1/entity/{entity}/version/{version}/bundle2",
                     {"Authorization": f"Bearer {alice}"},
-                    {"includeEntity": True, "includeFileHandles": True},
+                    {"includeEntity": True, "includeFileHandles": True,
+                     "includeRestrictionInformation": True},
                 )  # fmt: skip
 
             # One at a time: what the service adds to Synapse's latency, beside what a bare
