@@ -260,6 +260,21 @@ def _synapse_cases(demo: _Demo) -> None:
         "A Dataset whose items have no md5: Synapse gives it no checksum, and size 0",
         [(no_md5, 1)],
     )
+    # An upload nothing ever linked to: Synapse marks such a handle UNLINKED, then ARCHIVED.
+    archived_raw = demo.b.handle(
+        u["alice"].id,
+        "never-linked.bin",
+        "application/octet-stream",
+        _bytes("archived-raw", ARCHIVE_TAG_MIN_SIZE + 1024),
+        status=ARCHIVED,
+    )
+    demo.cases.append(
+        Case(
+            "archived_raw_file_handle",
+            "alice's upload nothing links to, ARCHIVED: the URL is signed, storage refuses it",
+            handle=archived_raw.id,
+        )
+    )
 
 
 def _generated(b: CatalogueBuilder, owner: User, count: int, dataset_items: int) -> None:

@@ -224,3 +224,25 @@ async def test_an_empty_dataset_has_the_drs_totals_of_nothing(drs: Drs) -> None:
     assert answer.body["size"] == 0
     assert answer.body["checksums"] == [{"checksum": EMPTY_MD5, "type": "md5"}]
     assert md5_of(b"") == EMPTY_MD5
+
+
+async def test_an_archived_raw_file_handle_is_unavailable_and_gets_no_url(drs: Drs) -> None:
+    """An `fh` object: Synapse signs its URL for the creator whatever the status; the service
+    reads the handle's status (cached by the object read) and hands no URL out."""
+    case = drs.emulator.obj("archived_raw_file_handle")
+    assert case["status"] == "ARCHIVED"
+    resolved = await drs.object(case["drs_id"], user="alice")
+    assert resolved.status == 200
+    assert resolved.body["checksums"] == [{"checksum": case["md5"], "type": "md5"}]
+    assert resolved.body["access_methods"] == [
+        {"type": "https", "access_id": case["access_id"], "available": False}
+    ]
+    single = await drs.access(case["drs_id"], case["access_id"], user="alice")
+    assert single.status == 409
+    assert single.body["msg"].startswith(f"The file (file handle {case['access_id']}) is archived")
+    bulk = await drs.bulk_access([(case["drs_id"], [case["access_id"]])], user="alice")
+    assert bulk.body["unresolved_drs_objects"] == [
+        {"error_code": 409, "object_ids": [case["drs_id"]]}
+    ]
+    # Not its creator: Synapse's refusal, whatever the status.
+    assert (await drs.access(case["drs_id"], case["access_id"], user="bob")).status == 403

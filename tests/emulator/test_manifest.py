@@ -50,6 +50,7 @@ EXPECTED: dict[str, Expected] = {
         ["anonymous", "alice", "bob", "dave"],
     ),
     "dataset_no_md5": CONTAINER,
+    "archived_raw_file_handle": (["alice"], ["alice"], ["alice"]),
 }
 KINDS = {
     "dataset_no_md5": "bundle",
