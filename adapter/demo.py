@@ -23,10 +23,10 @@ METADATA_USER = "service"
 
 # What each exported token is, in the emulator's catalogue.
 ROLES = {
-    "alice": "owns every object: reads and downloads everything",
+    "alice": "owns every entity (a curator uploaded the files): reads and downloads them",
     "bob": "may read the private file but not download it (its URL gets 403)",
     "carol": "a token without the download scope: objects yes, URLs no",
-    "dave": "may read and download the private file",
+    "dave": "may read and download the private file; uploaded creator_download",
     METADATA_USER: "view scope only; the service's metadata credential\n"
     f"{'':12}(ADAPTER_SYNAPSE_METADATA_TOKEN): anonymous callers see size and md5",
 }
@@ -47,15 +47,15 @@ def guide(service_url: str, manifest: dict[str, Any], manifest_path: Path) -> st
         f"DRS service:      {base}",
         f"Synapse emulator: {manifest['synapse_url']}  (manifest: {manifest_path})",
         "",
-        "Tokens: Synapse personal access tokens of the emulator's users. Paste this line to",
-        "have them in your shell:",
+        "Tokens: Synapse personal access tokens of the emulator's users. Anonymous may",
+        "download open data. Paste this line to have them in your shell:",
         "",
         f"export {exports}",
         "",
         *(f"  ${name.upper():<8} {ROLES.get(name, '')}" for name in users),
         "",
         "Objects (drs id, case):",
-        *(f"  {o['drs_id']:<16} {o['case']}" for o in manifest["objects"][:16]),
+        *(f"  {o['drs_id']:<16} {o['case']}" for o in manifest["objects"]),
         "",
         "Try:",
         f"  curl -s {base}/service-info",

@@ -5,6 +5,7 @@
     ├── Unauthorized          401    bad or unsupported credentials (adds WWW-Authenticate)
     ├── Forbidden             403    no permission, missing scope, unmet access requirement
     ├── NotFound              404    no such object, in trash, unknown path
+    ├── Conflict              409    the file is archived: its bytes cannot be served now
     ├── RequestTimeout        408    a request body that did not arrive in time
     ├── PayloadTooLarge       413    body or bulk request over its limit
     ├── UnsupportedMediaType  415    a request body that is not JSON
@@ -55,6 +56,12 @@ class Forbidden(AdapterError):
 
 class NotFound(AdapterError):
     status = 404
+
+
+class Conflict(AdapterError):
+    """A valid, authorised request the file's current state prevents (docs/behaviour.md §5)."""
+
+    status = 409
 
 
 class RequestTimeout(AdapterError):

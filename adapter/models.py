@@ -46,6 +46,7 @@ class Checksum(TypedDict):
 class AccessMethod(TypedDict):
     type: Literal["https", "s3", "gs", "ftp", "gsiftp", "globus", "htsget", "file"]
     access_id: str
+    available: NotRequired[bool]
 
 
 class ContentsObject(TypedDict):

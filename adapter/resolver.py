@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from adapter.cache import ReadCache
 from adapter.caller import Caller
-from adapter.errors import AdapterError, BadGateway, BadRequest, Forbidden, Unauthorized
+from adapter.errors import AdapterError, BadRequest, Forbidden, NotFound, Unauthorized
 from adapter.ids import (
     AccessId,
     EntityAccessId,
@@ -18,10 +18,23 @@ from adapter.ids import (
     HandleAccessId,
     ObjectId,
 )
-from adapter.models import AccessURL, ContentsObject, DrsObject
+from adapter.models import AccessMethod, AccessURL, ContentsObject, DrsObject
+from adapter.synapse import errors
 from adapter.synapse.client import SynapseClient
-from adapter.synapse.models import DATASET, FILE_ENTITY, Entity, EntityBundle, FileHandle
+from adapter.synapse.models import (
+    ARCHIVED,
+    DATASET,
+    FILE_ENTITY,
+    Entity,
+    EntityBundle,
+    FileHandle,
+)
 
+# DRS requires a size and at least one checksum; Synapse does not always know them
+# (docs/behaviour.md §4, "What Synapse does not know"). These say "unknown" within the schema.
+UNKNOWN_SIZE = -1  # never 0, which would tell a client the file is empty
+UNKNOWN_CHECKSUM = ""  # md5 named, no value: what Synapse's own DRS endpoint sends, less null
+# A bundle with no contents: DRS's own definitions give size 0 and the md5 of the empty string.
 EMPTY_MD5 = hashlib.md5(b"", usedforsecurity=False).hexdigest()
 
 MSG_UNSUPPORTED = "Only FileEntity, Datasets, and File Handle IDs are supported."
@@ -30,7 +43,11 @@ MSG_NO_DOWNLOAD = (
     "You lack DOWNLOAD access to the requested entity. Synapse shows a file's size and "
     "checksum only to callers who may download it."
 )
-MSG_NO_CHECKSUM = "Synapse has no size or md5 for this file, and DRS requires both."
+# Synapse's own words (AuthorizationConstants), for a caller an access requirement holds back.
+MSG_UNMET_REQUIREMENT = (
+    "There are unmet access requirements that must be met to read content in the requested "
+    "container."
+)
 
 
 def drs_uri(host: str, object_id: str) -> str:
@@ -63,17 +80,23 @@ def blob_from_handle(handle: FileHandle, object_id: FileHandleRef, host: str) ->
 def _blob(
     ident: str, host: str, handle: FileHandle, access_id: str, name: str, created: str
 ) -> DrsObject:
-    """A blob's required fields; size, type and md5 from the file handle that holds its bytes."""
-    if handle.contentMd5 is None or handle.contentSize is None:
-        raise BadGateway(MSG_NO_CHECKSUM)
+    """A blob's required fields; size, type and md5 from the file handle that holds its bytes.
+
+    A URL-linked handle may have neither size nor md5: both are sent as unknown. An archived
+    handle's access method is `available: false` (its bytes need restoring first)."""
+    size = handle.contentSize if handle.contentSize is not None else UNKNOWN_SIZE
+    md5 = handle.contentMd5 if handle.contentMd5 is not None else UNKNOWN_CHECKSUM
+    method: AccessMethod = {"type": "https", "access_id": access_id}
+    if handle.status is not None:
+        method["available"] = handle.status != ARCHIVED
     blob: DrsObject = {
         "id": ident,
         "name": name,
         "self_uri": drs_uri(host, ident),
-        "size": handle.contentSize,
+        "size": size,
         "created_time": created,
-        "checksums": [{"checksum": handle.contentMd5, "type": "md5"}],
-        "access_methods": [{"type": "https", "access_id": access_id}],
+        "checksums": [{"checksum": md5, "type": "md5"}],
+        "access_methods": [method],
     }
     if handle.contentType is not None:
         blob["mime_type"] = handle.contentType
@@ -81,7 +104,10 @@ def _blob(
 
 
 def bundle_from_dataset(entity: Entity, object_id: EntityVersion, host: str) -> DrsObject:
-    """A Dataset as a DRS bundle: contents from its items, size and md5 as Synapse computed them."""
+    """A Dataset as a DRS bundle: contents from its items, size and md5 as Synapse computed them.
+
+    Synapse sends no totals for a Dataset without items (DRS's definitions then give 0 and
+    md5("")), and no checksum when no item has an md5 (sent as unknown, never invented)."""
     prefix = drs_uri(host, "")
     # Item ids were checked against `syn<digits>` when Synapse's answer was read.
     members = [f"{item['entityId']}.{item['versionNumber']}" for item in entity.items or []]
@@ -93,10 +119,10 @@ def bundle_from_dataset(entity: Entity, object_id: EntityVersion, host: str) -> 
         "id": ident,
         "name": entity.name,
         "self_uri": drs_uri(host, ident),
-        "size": entity.size or 0,
+        "size": _bundle_size(entity.size, empty=not members),
         "created_time": entity.createdOn,
         "version": str(object_id.version),
-        "checksums": [{"checksum": entity.checksum or EMPTY_MD5, "type": "md5"}],
+        "checksums": [{"checksum": _bundle_md5(entity.checksum, empty=not members), "type": "md5"}],
         "contents": contents,
     }
     if entity.modifiedOn is not None:
@@ -104,6 +130,27 @@ def bundle_from_dataset(entity: Entity, object_id: EntityVersion, host: str) -> 
     if entity.description is not None:
         bundle["description"] = entity.description
     return bundle
+
+
+def _bundle_size(size: int | None, *, empty: bool) -> int:
+    if size is not None:
+        return size
+    return 0 if empty else UNKNOWN_SIZE
+
+
+def _bundle_md5(checksum: str | None, *, empty: bool) -> str:
+    if checksum is not None:
+        return checksum
+    return EMPTY_MD5 if empty else UNKNOWN_CHECKSUM
+
+
+def _withheld(bundle: EntityBundle) -> Forbidden:
+    """Why Synapse left a file's handles out of the caller's bundle: an unmet access
+    requirement when its restriction information says so, otherwise no DOWNLOAD."""
+    restriction = bundle.restrictionInformation
+    if restriction is not None and restriction.hasUnmetAccessRequirement:
+        return Forbidden(MSG_UNMET_REQUIREMENT)
+    return Forbidden(MSG_NO_DOWNLOAD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,15 +181,26 @@ class Resolver:
             return bundle_from_dataset(entity, object_id, host)
         if entity.concreteType != FILE_ENTITY:
             raise BadRequest(MSG_UNSUPPORTED)
-        handle = bundle.data_file_handle() or await self._metadata_handle(caller, object_id)
+        handle = bundle.data_file_handle() or await self._metadata_handle(caller, bundle, object_id)
         return blob_from_entity(entity, handle, object_id, host)
 
     async def access_url(self, caller: Caller, access_id: AccessId) -> AccessURL:
+        """A URL for the bytes, never one to an archived file's (docs/behaviour.md §5)."""
         if isinstance(access_id, HandleAccessId):
             url = await self.client.file_handle_url(caller, access_id.file_handle)
-        else:
-            url = await self.client.entity_file_url(caller, access_id)
-        return AccessURL(url=url)
+            # Synapse signs whatever the status: read it (cached since the object was read).
+            handle = await self._file_handle(caller, FileHandleRef(access_id.file_handle))
+            if handle.status == ARCHIVED:
+                raise errors.archived(access_id.file_handle)
+            return AccessURL(url=url)
+        # One batch call signs and tells the handle's status (an archived one is a 409)...
+        signed = (await self.client.sign_batch(caller, [access_id]))[0]
+        if isinstance(signed, str):
+            return AccessURL(url=signed)
+        if not isinstance(signed, Forbidden | NotFound):
+            raise signed
+        # ...but a refusal there is only a failure code: ask again for Synapse's own words.
+        return AccessURL(url=await self.client.entity_file_url(caller, access_id))
 
     async def sign(
         self, caller: Caller, access_ids: Sequence[EntityAccessId]
@@ -168,24 +226,27 @@ class Resolver:
             key, FileHandle, lambda: self.client.file_handle(caller, object_id.handle)
         )
 
-    async def _metadata_handle(self, caller: Caller, object_id: EntityVersion) -> FileHandle:
-        """Synapse hides the file handle from callers without DOWNLOAD: read it for metadata
-        with the configured credential, if any, charged to `caller`'s share of its budget
-        (adapter/synapse/budget.py). That credential never signs a URL, and its failure is the
-        operator's: a credential Synapse rejects answers as if there were none."""
+    async def _metadata_handle(
+        self, caller: Caller, bundle: EntityBundle, object_id: EntityVersion
+    ) -> FileHandle:
+        """Synapse hides the file handle from callers who may not download (no DOWNLOAD, or an
+        unmet access requirement): read it for metadata with the configured credential, if
+        any, charged to `caller`'s share of its budget (adapter/synapse/budget.py). That
+        credential never signs a URL, and its failure is the operator's: a credential Synapse
+        rejects answers as if there were none."""
         metadata = self.metadata
         if metadata is None:
-            raise Forbidden(MSG_NO_DOWNLOAD)
+            raise _withheld(bundle)
         key = self.cache.key("bundle", metadata, str(object_id))
         try:
-            bundle = await self.cache.get_or_fetch(
+            with_metadata = await self.cache.get_or_fetch(
                 key,
                 EntityBundle,
                 lambda: self.client.entity_bundle(metadata, object_id, for_caller=caller),
             )
         except Unauthorized:
-            raise Forbidden(MSG_NO_DOWNLOAD) from None
-        handle = bundle.data_file_handle()
+            raise _withheld(bundle) from None
+        handle = with_metadata.data_file_handle()
         if handle is None:
-            raise Forbidden(MSG_NO_DOWNLOAD)
+            raise _withheld(bundle)
         return handle

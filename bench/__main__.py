@@ -46,7 +46,11 @@ BUNDLE_SIZES = (10, 1000, 10000, 30000)
 BULK_ACCESS_REPS = {1: 300, 10: 100, 100: 20, 1000: 3}
 BULK_OBJECTS_REPS = {1: 200, 10: 50, 100: 5, 1000: 2}
 BUNDLE_REPS = {10: 300, 1000: 100, 10000: 10, 30000: 10}
-BUNDLE2_BODY = {"includeEntity": True, "includeFileHandles": True}
+BUNDLE2_BODY = {
+    "includeEntity": True,
+    "includeFileHandles": True,
+    "includeRestrictionInformation": True,
+}  # what the service asks for
 # A run stopped after a count of responses ends on that count; this only bounds a stuck one.
 STOP_CAP_S = 60.0
 

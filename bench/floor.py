@@ -28,11 +28,15 @@ BODY = json.dumps(
         "version": "1",
         "mime_type": "text/plain",
         "checksums": [{"checksum": "8ddd8be4b179a529afa5f2ffae4b9858", "type": "md5"}],
-        "access_methods": [{"type": "https", "access_id": "FileEntity_syn1000004.1_100000002"}],
+        "access_methods": [
+            {"type": "https", "access_id": "FileEntity_syn1000004.1_100000002", "available": True}
+        ],
         "description": "a private file",
     }
 ).encode()
-BUNDLE_REQUEST = b'{"includeEntity": true, "includeFileHandles": true}'
+BUNDLE_REQUEST = (
+    b'{"includeEntity": true, "includeFileHandles": true, "includeRestrictionInformation": true}'
+)
 SESSION = web.AppKey("session", aiohttp.ClientSession)
 UPSTREAM = web.AppKey("upstream", str)
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import ipaddress
 import json
 import os
 import signal
+import sys
 from pathlib import Path
+from typing import Literal
 
 from aiohttp import web
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, CliApp, PydanticBaseSettingsSource, SettingsConfigDict
 
 from adapter.emulator import EmulatorConfig, create_emulator_app, emulator_manifest
 from adapter.logs import configure_logging, get_logger
@@ -18,53 +21,57 @@ from adapter.logs import configure_logging, get_logger
 log = get_logger("adapter.emulator")
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m adapter.emulator", description=__doc__)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8081, help="0 picks a free port")
-    p.add_argument("--seed", choices=["demo", "empty"], default="demo")
-    p.add_argument("--files", type=int, default=0, help="add N generated public files")
-    p.add_argument("--dataset-items", type=int, default=0, help="add a Dataset of N items")
-    p.add_argument("--manifest", type=Path, help="write the manifest JSON here once listening")
-    p.add_argument("--url-ttl", type=float, default=30.0, help="presigned URL lifetime, seconds")
-    p.add_argument("--no-throttle", action="store_true", help="switch Synapse's throttle off")
-    p.add_argument("--max-concurrent", type=int, default=3)
-    p.add_argument("--max-requests", type=int, default=600)
-    p.add_argument("--throttle-period", type=float, default=60.0)
-    p.add_argument("--latency-ms", type=float, default=0.0)
-    p.add_argument("--jitter-ms", type=float, default=0.0)
-    p.add_argument("--error-rate", type=float, default=0.0)
-    p.add_argument("--error-status", type=int, default=503)
-    p.add_argument("--reset-rate", type=float, default=0.0)
-    p.add_argument("--malformed-rate", type=float, default=0.0)
-    p.add_argument("--stall-ms", type=float, default=0.0)
-    p.add_argument("--maintenance", action="store_true")
-    p.add_argument("--fault-seed", type=int)
-    p.add_argument("--log-level", default="INFO")
-    p.add_argument("--log-format", choices=["json", "console"], default="json")
-    return p.parse_args(argv)
+class EmulatorCommand(BaseSettings, EmulatorConfig):
+    """Serve the Synapse emulator on loopback and write its manifest once it listens.
 
+    The flags are the fields of EmulatorConfig (catalogue, URL lifetime, throttle, faults)
+    plus where to listen and log: pydantic-settings builds the parser from the model, so a
+    knob is declared once. `--url-ttl` and `--throttle-period` are kept as short spellings
+    of `--url-ttl-s` and `--throttle-period-s`; booleans are flags (`--no-throttle`,
+    `--maintenance`). Only the command line is read: no environment variables, no files.
+    """
 
-def config_from(args: argparse.Namespace) -> EmulatorConfig:
-    return EmulatorConfig(
-        seed=args.seed,
-        files=args.files,
-        dataset_items=args.dataset_items,
-        url_ttl_s=args.url_ttl,
-        throttle=not args.no_throttle,
-        max_concurrent=args.max_concurrent,
-        max_requests=args.max_requests,
-        throttle_period_s=args.throttle_period,
-        latency_ms=args.latency_ms,
-        jitter_ms=args.jitter_ms,
-        error_rate=args.error_rate,
-        error_status=args.error_status,
-        reset_rate=args.reset_rate,
-        malformed_rate=args.malformed_rate,
-        stall_ms=args.stall_ms,
-        maintenance=args.maintenance,
-        fault_seed=args.fault_seed,
+    model_config = SettingsConfigDict(
+        cli_prog_name="python -m adapter.emulator",
+        cli_kebab_case=True,
+        cli_implicit_flags="toggle",
+        cli_shortcuts={"url-ttl-s": "url-ttl", "throttle-period-s": "throttle-period"},
+        extra="forbid",
+        frozen=True,
     )
+
+    host: str = Field("127.0.0.1", description="address to listen on")
+    port: int = Field(8081, ge=0, le=65535, description="0 picks a free port")
+    manifest: Path | None = Field(None, description="write the manifest JSON here once listening")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments only (CliApp adds the command line in front of these)."""
+        return (init_settings,)
+
+    def config(self) -> EmulatorConfig:
+        """The emulator's own settings, without where to listen and log."""
+        return EmulatorConfig.model_validate(
+            self.model_dump(include=set(EmulatorConfig.model_fields))
+        )
+
+
+def parse_args(argv: list[str] | None = None) -> EmulatorCommand:
+    """The command line (`sys.argv` when None); a bad value exits 2 with the reason."""
+    try:
+        return CliApp.run(EmulatorCommand, cli_args=sys.argv[1:] if argv is None else argv)
+    except ValidationError as exc:
+        sys.stderr.write(f"python -m adapter.emulator: {exc}\n")
+        raise SystemExit(2) from None
 
 
 def base_url(host: str, port: int) -> str:
@@ -90,9 +97,8 @@ def write_manifest(path: Path, manifest: dict[str, object]) -> None:
     os.replace(partial, path)
 
 
-async def serve(args: argparse.Namespace) -> None:
-    config = config_from(args)
-    app = create_emulator_app(config)
+async def serve(args: EmulatorCommand) -> None:
+    app = create_emulator_app(args.config())
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
     await runner.setup()
     stop = asyncio.Event()

@@ -99,16 +99,20 @@ def read_denial(entity: Entity, user: User | None) -> errors.SynapseError | None
 def download_denial(entity: Entity, user: User | None) -> errors.SynapseError | None:
     """Why `user` may not download `entity`, in the order of Synapse's download decider.
 
-    EntityAuthorizationManagerImpl.determineDownloadAccess: unmet access restrictions come
-    before the anonymous check, which comes before the DOWNLOAD permission; so an anonymous
-    caller is told about anonymity even on an entity it cannot READ.
+    EntityAuthorizationUtils.determineDownloadAccess (existence and trash are checked by the
+    callers): unmet access restrictions, then open data (READ is enough), then anonymity,
+    then the DOWNLOAD permission. So an anonymous caller is told about anonymity even on an
+    entity it cannot READ, and about an unmet requirement before anything else.
     """
     requirement = entity.requirement
     if requirement is not None and (user is None or user.id not in requirement.met_by):
         return errors.forbidden(errors.UNMET_REQUIREMENTS)
+    granted = permissions(entity, user)
+    if entity.open_data and READ in granted:
+        return None
     if user is None:
         return errors.forbidden(errors.ANONYMOUS_READ_ONLY)
-    if DOWNLOAD not in permissions(entity, user):
+    if DOWNLOAD not in granted:
         return errors.forbidden(errors.LACK_DOWNLOAD)
     return None
 
@@ -127,22 +131,19 @@ def associated_handle(
     handle_id: str,
     object_id: str,
     object_type: str,
-    *,
-    creator_bypass: bool = False,
 ) -> FileHandle:
-    """The handle a caller may download through its FileEntity, or the error Synapse answers.
+    """The handle a caller may download through an association, or the error Synapse answers.
 
-    Synapse checks that the handle belongs to some version of the object (a missing entity
-    has no versions, so it fails here too), then the caller's DOWNLOAD decision. Real Synapse
-    also lets a handle's creator through whatever the association (AuthorizationManagerImpl.
-    canDownloadFile); that is off unless `creator_bypass`, as the demo's owner created every
-    handle and would otherwise never see a refusal.
+    AuthorizationManagerImpl.canDownloadFile: the handle's creator may download it whatever
+    the association (whether the handle belongs to the object, whether the object is in the
+    trash can or has unmet access requirements). Anyone else needs the handle to belong to
+    some version of the object (a missing entity has no versions, so it fails here too) and
+    the entity's DOWNLOAD decision.
     """
     check_associate_type(object_type)
     number = parse_entity_id(object_id) if object_type == "FileEntity" else None
     handle = catalogue.handles.get(handle_id)
-    created = handle is not None and user is not None and handle.created_by == user.id
-    if creator_bypass and created and handle is not None:
+    if handle is not None and user is not None and handle.created_by == user.id:
         return handle
     entity = catalogue.entities.get(number) if number is not None else None
     if entity is None or handle_id not in entity.attached_handles():

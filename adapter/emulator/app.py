@@ -28,11 +28,12 @@ def create_emulator_app(config: EmulatorConfig | None = None) -> web.Application
     app.router.add_routes(
         [
             # Synapse's REST API, as the adapter and synapseclient use it.
+            web.get("/repo/v1/entity/{id}", repo_handlers.get_entity, allow_head=False),
             web.get(
-                "/repo/v1/entity/{id}/version/{version}",
-                repo_handlers.get_entity_version,
-                allow_head=False,
+                "/repo/v1/entity/{id}/version/{version}", repo_handlers.get_entity, allow_head=False
             ),
+            web.get("/repo/v1/entity/{id}/type", repo_handlers.get_entity_type, allow_head=False),
+            web.post("/repo/v1/entity/{id}/bundle2", repo_handlers.post_bundle),
             web.post("/repo/v1/entity/{id}/version/{version}/bundle2", repo_handlers.post_bundle),
             web.get("/repo/v1/entity/{id}/column", repo_handlers.get_columns, allow_head=False),
             web.get("/repo/v1/userProfile", repo_handlers.get_user_profile, allow_head=False),

@@ -8,9 +8,9 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from adapter.emulator.blobs import UNSATISFIABLE, md5_hex, parse_range
+from adapter.emulator.blobs import ARCHIVE_TAG_MIN_SIZE, UNSATISFIABLE, md5_hex, parse_range
 from adapter.emulator.keys import BLOBS, CATALOGUE, SIGNER, STATE
-from adapter.emulator.model import FileHandle
+from adapter.emulator.model import ARCHIVED, FileHandle
 from adapter.emulator.state import EmulatorState
 
 # S3's answers to a URL it will not honour: (status, code, message).
@@ -23,6 +23,12 @@ _REFUSALS = {
     ),
     "ExpiredRequest": (403, "AccessDenied", "Request has expired"),
     "NoSuchKey": (404, "NoSuchKey", "The specified key does not exist."),
+    # GET of an object in an archive tier: it must be restored first (HEAD still works).
+    "InvalidObjectState": (
+        403,
+        "InvalidObjectState",
+        "The operation is not valid for the object's access tier",
+    ),
 }
 LAST_MODIFIED = formatdate(1704067200, usegmt=True)  # the catalogue's 2024-01-01
 
@@ -77,7 +83,19 @@ async def _serve(request: web.Request, key: str) -> web.StreamResponse:
         "ETag": f'"{md5_hex(data)}"',
         "Last-Modified": LAST_MODIFIED,
     }
-    content_type = _content_type(request, key)
+    handle = _handle_of(request, key)
+    content_type = handle.content_type if handle is not None else "binary/octet-stream"
+    if handle is not None and _archived(handle, len(data)):
+        # Synapse's lifecycle rule moved the tagged object to Intelligent-Tiering's archive tier.
+        tier = {
+            "x-amz-storage-class": "INTELLIGENT_TIERING",
+            "x-amz-archive-status": "ARCHIVE_ACCESS",
+        }
+        if request.method != "HEAD":
+            refusal = _s3_error(request, "InvalidObjectState")
+            refusal.headers.update(tier)
+            return refusal
+        headers.update(tier)
     size = len(data)
     wanted = parse_range(request.headers.get("Range"), size)
     if wanted is UNSATISFIABLE:
@@ -149,7 +167,6 @@ def _handle_of(request: web.Request, key: str) -> FileHandle | None:
     return request.app[CATALOGUE].handles.get(parts[1]) if len(parts) >= 3 else None
 
 
-def _content_type(request: web.Request, key: str) -> str:
-    """The content type the file handle was stored with, as S3 keeps it on the object."""
-    handle = _handle_of(request, key)
-    return handle.content_type if handle is not None else "binary/octet-stream"
+def _archived(handle: FileHandle, size: int) -> bool:
+    """Whether the bytes sit in an archive tier: an ARCHIVED handle's object, if tagged."""
+    return handle.status == ARCHIVED and size >= ARCHIVE_TAG_MIN_SIZE

@@ -11,6 +11,9 @@ from urllib.parse import quote, urlencode
 
 BLOB_PREFIX = "/_blob/"
 EXTERNAL_PREFIX = "/_external/"
+# Synapse tags only objects of at least this size for archival (FileHandleArchivalManager's
+# S3_TAG_SIZE_THRESHOLD); a smaller object stays readable whatever its handle's status.
+ARCHIVE_TAG_MIN_SIZE = 128 * 1024
 
 
 def md5_hex(data: bytes) -> str:
@@ -30,6 +33,11 @@ class BlobStore:
 
     def get(self, key: str) -> bytes | None:
         return self._data.get(key)
+
+    def digest(self, key: str) -> tuple[str, int]:
+        """The md5 (hex) and size of the bytes stored under `key`."""
+        data = self._data[key]
+        return md5_hex(data), len(data)
 
 
 class UrlSigner:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from adapter.emulator.auth import make_token
 from adapter.emulator.blobs import BlobStore, md5_hex
 from adapter.emulator.model import (
+    AVAILABLE,
     DOWNLOAD,
     EXTERNAL_HANDLE,
     READ,
@@ -62,7 +64,7 @@ class CatalogueBuilder:
 
     def handle(
         self,
-        creator: User,
+        creator: str,
         file_name: str,
         content_type: str,
         data: bytes,
@@ -70,24 +72,32 @@ class CatalogueBuilder:
         external: bool = False,
         is_preview: bool = False,
         preview_id: str | None = None,
+        status: str = AVAILABLE,
+        checksummed: bool = True,
     ) -> FileHandle:
+        """A handle created by the user id `creator`, its bytes in the blob store.
+
+        `checksummed=False` is an ExternalFileHandle made from a bare URL: Synapse stores no
+        contentMd5 and no contentSize for it, though the URL serves the bytes.
+        """
         handle_id = str(self._next_handle)
         self._next_handle += 1
-        key = f"{creator.id}/{handle_id}/{file_name}"
+        key = f"{creator}/{handle_id}/{file_name}"
         md5, size = self.blobs.put(key, data)
         handle = FileHandle(
             id=handle_id,
-            created_by=creator.id,
+            created_by=creator,
             created_on=CREATED_ON,
             etag=etag("handle", handle_id),
             file_name=file_name,
             content_type=content_type,
-            md5=md5,
-            size=size,
+            md5=md5 if checksummed else None,
+            size=size if checksummed else None,
             blob_key=key,
             concrete_type=EXTERNAL_HANDLE if external else S3_HANDLE,
             preview_id=preview_id,
             is_preview=is_preview,
+            status=status,
         )
         self.catalogue.handles[handle_id] = handle
         return handle
@@ -127,29 +137,35 @@ class CatalogueBuilder:
         )
         return number
 
-    def dataset_version(self, entity: Entity, items: list[tuple[Entity, int]]) -> int:
-        """Add a version whose size and checksum are computed as Synapse computes them."""
-        md5s: list[str] = []
-        size = 0
-        for item, version in items:
-            handle_id = item.versions[version - 1].file_handle_id
-            if handle_id is None:
-                raise ValueError(f"dataset item {item.id} is not a FileEntity")
-            handle = self.catalogue.handles[handle_id]
-            md5s.append(handle.md5)
-            size += handle.size
+    def dataset_version(self, entity: Entity, items: list[tuple[Entity, int]] | None) -> int:
+        """Add a version whose size and checksum are computed as Synapse computes them.
+
+        NodeDAOImpl.getFileSummary: MD5 of the ascending-sorted concatenation of the items'
+        md5s and SUM of their sizes, in SQL, where an item without an md5 or size is skipped
+        (GROUP_CONCAT and SUM ignore NULL). So items without md5s give no checksum at all,
+        and items without sizes a size of 0 (a SQL NULL read as a Java long). An empty
+        Dataset (`items` None: Synapse keeps no list) has no checksum, size or count.
+        """
         number = len(entity.versions) + 1
-        entity.versions.append(
-            Version(
-                number,
-                modified_on(number),
-                etag("entity", f"{entity.number}.{number}"),
-                items=tuple(DatasetItem(item.number, version) for item, version in items),
+        version = Version(number, modified_on(number), etag("entity", f"{entity.number}.{number}"))
+        if items is not None:
+            md5s: list[str] = []
+            size = 0
+            for item, item_version in items:
+                handle_id = item.versions[item_version - 1].file_handle_id
+                if handle_id is None:
+                    raise ValueError(f"dataset item {item.id} is not a FileEntity")
+                handle = self.catalogue.handles[handle_id]
+                if handle.md5 is not None:
+                    md5s.append(handle.md5)
+                size += handle.size or 0
+            version = replace(
+                version,
+                items=tuple(DatasetItem(item.number, v) for item, v in items),
                 size=size,
-                # md5 of the ascending-sorted concatenation of the items' md5s
-                checksum=md5_hex("".join(sorted(md5s)).encode()),
+                checksum=md5_hex("".join(sorted(md5s)).encode()) if md5s else None,
             )
-        )
+        entity.versions.append(version)
         return number
 
     def requirement(self, entity: Entity, met_by: list[User]) -> None:

@@ -7,17 +7,24 @@ import random
 from typing import Any
 
 from adapter.emulator.auth import DOWNLOAD_SCOPE, MODIFY, VIEW
-from adapter.emulator.blobs import BlobStore
+from adapter.emulator.blobs import ARCHIVE_TAG_MIN_SIZE, BlobStore
 from adapter.emulator.builder import RD, CatalogueBuilder, R
 from adapter.emulator.config import EmulatorConfig
 from adapter.emulator.model import (
+    ARCHIVED,
     AUTHENTICATED_USERS,
     PUBLIC_GROUP,
+    UNLINKED,
     Case,
     Catalogue,
     Entity,
     User,
 )
+
+# The account that uploaded the demo's files: a curator the manifest has no token for. Synapse
+# lets a handle's creator download it through any association, so if alice (who owns every
+# entity) had created the handles, no refusal of hers would ever show.
+CURATOR_ID = "3350100"
 
 
 def _bytes(label: str, size: int) -> bytes:
@@ -51,7 +58,7 @@ def build_catalogue(config: EmulatorConfig, secret: bytes, blobs: BlobStore) -> 
 
 
 class _Demo:
-    """Adds the demo's objects, all owned (and their file handles created) by alice."""
+    """Adds the demo's objects, all owned by alice, their file handles uploaded by a curator."""
 
     def __init__(self, b: CatalogueBuilder, users: dict[str, User]) -> None:
         self.b = b
@@ -79,16 +86,18 @@ class _Demo:
         name: str,
         data: bytes,
         content_type: str = "text/plain",
+        *,
+        creator: str = CURATOR_ID,
         **handle_options: Any,
     ) -> Entity:
         alice = self.u["alice"]
         entity = self.b.entity("file", name, alice, acl, parent=self.folder, description=summary)
-        handle = self.b.handle(alice, name, content_type, data, **handle_options)
+        handle = self.b.handle(creator, name, content_type, data, **handle_options)
         self.cases.append(Case(case, summary, entity.number, self.b.file_version(entity, handle)))
         return entity
 
     def dataset(
-        self, case: str, name: str, summary: str, items: list[tuple[Entity, int]]
+        self, case: str, name: str, summary: str, items: list[tuple[Entity, int]] | None
     ) -> Entity:
         u = self.u
         acl = {u["bob"].id: R, u["carol"].id: RD, u["dave"].id: RD, u["service"].id: RD}
@@ -141,12 +150,12 @@ def _demo(b: CatalogueBuilder, u: dict[str, User]) -> None:
     for v in (1, 2, 3):
         data = f"version {v} of a file with three versions\n".encode() * v
         number = b.file_version(
-            multi, b.handle(alice, "versions.txt", "text/plain", data), comment=f"version {v}"
+            multi, b.handle(CURATOR_ID, "versions.txt", "text/plain", data), comment=f"version {v}"
         )
         demo.cases.append(
             Case(f"multi_version_v{v}", f"Version {v} of three", multi.number, number)
         )
-    preview = b.handle(alice, "preview.csv", "text/csv", b"id,value\n1,a\n", is_preview=True)
+    preview = b.handle(CURATOR_ID, "preview.csv", "text/csv", b"id,value\n1,a\n", is_preview=True)
     table = "".join(f"{i},{i * i}\n" for i in range(2000)).encode()
     demo.file(
         "preview_file",
@@ -170,7 +179,7 @@ def _demo(b: CatalogueBuilder, u: dict[str, User]) -> None:
         "A Dataset of four file versions, one of which dave cannot read",
         [(public, 1), (private, 1), (multi, 2), (hidden, 1)],
     )
-    demo.dataset("empty_dataset", "Empty dataset", "A Dataset with no items", [])
+    demo.dataset("empty_dataset", "Empty dataset", "A Dataset with no items", None)
     trashed = demo.file(
         "trashed_file",
         "In the trash can: every call is 404",
@@ -195,9 +204,79 @@ def _demo(b: CatalogueBuilder, u: dict[str, User]) -> None:
         b"Controlled access: an access requirement must be met first.\n",
     )
     b.requirement(restricted, met_by=[alice, service])
-    raw = b.handle(alice, "raw.txt", "text/plain", b"A file handle attached to no entity.\n")
+    raw = b.handle(alice.id, "raw.txt", "text/plain", b"A file handle attached to no entity.\n")
     demo.cases.append(
         Case("raw_file_handle", "A file handle only its creator may see", handle=raw.id)
+    )
+    _synapse_cases(demo)
+
+
+def _synapse_cases(demo: _Demo) -> None:
+    """The cases real Synapse users hit: creators, URL-only files, handle states, open data."""
+    u = demo.u
+    bob, dave, service = u["bob"], u["dave"], u["service"]
+    demo.file(
+        "creator_download",
+        "dave uploaded it and may only READ the entity, yet downloads it as the handle's creator",
+        {bob.id: R, dave.id: R, service.id: RD},
+        "uploaded-by-dave.txt",
+        b"dave created this file handle; alice owns the entity.\n",
+        creator=dave.id,
+    )
+    no_md5 = demo.file(
+        "external_file_no_md5",
+        "An ExternalFileHandle made from a URL: no contentMd5, no contentSize",
+        demo.private,
+        "linked.txt",
+        b"Bytes behind a URL Synapse never read: it knows neither their md5 nor their size.\n",
+        external=True,
+        checksummed=False,
+    )
+    demo.file(
+        "archived_file",
+        "A file handle Synapse ARCHIVED: the URL is signed, storage refuses the bytes",
+        demo.private,
+        "archived.bin",
+        _bytes("archived", ARCHIVE_TAG_MIN_SIZE + 4096),
+        "application/octet-stream",
+        status=ARCHIVED,
+    )
+    demo.file(
+        "unlinked_file",
+        "A file handle Synapse marked UNLINKED: still served, as nothing is archived yet",
+        demo.private,
+        "unlinked.txt",
+        b"Synapse marked this file handle UNLINKED; its bytes are still in place.\n",
+        status=UNLINKED,
+    )
+    open_data = demo.file(
+        "open_data_file",
+        "Open data: READ for anonymous, and READ is enough to download",
+        {PUBLIC_GROUP: R},
+        "open.txt",
+        b"Open data: anyone who may read this file may download it, signed in or not.\n",
+    )
+    open_data.open_data = True
+    demo.dataset(
+        "dataset_no_md5",
+        "Dataset of URL-linked files",
+        "A Dataset whose items have no md5: Synapse gives it no checksum, and size 0",
+        [(no_md5, 1)],
+    )
+    # An upload nothing ever linked to: Synapse marks such a handle UNLINKED, then ARCHIVED.
+    archived_raw = demo.b.handle(
+        u["alice"].id,
+        "never-linked.bin",
+        "application/octet-stream",
+        _bytes("archived-raw", ARCHIVE_TAG_MIN_SIZE + 1024),
+        status=ARCHIVED,
+    )
+    demo.cases.append(
+        Case(
+            "archived_raw_file_handle",
+            "alice's upload nothing links to, ARCHIVED: the URL is signed, storage refuses it",
+            handle=archived_raw.id,
+        )
     )
 
 
@@ -209,7 +288,7 @@ def _generated(b: CatalogueBuilder, owner: User, count: int, dataset_items: int)
     for i in range(count):
         name = f"generated_{i:05d}.txt"
         entity = b.entity("file", name, owner, {PUBLIC_GROUP: R}, parent=project)
-        handle = b.handle(owner, name, "text/plain", f"generated file {i}\n".encode())
+        handle = b.handle(owner.id, name, "text/plain", f"generated file {i}\n".encode())
         b.file_version(entity, handle)
         files.append(entity)
         cases.append(Case("generated_file", f"Generated file {i}", entity.number, 1))
@@ -233,7 +312,7 @@ def _large(b: CatalogueBuilder, owner: User, mib: int) -> None:
     entity = b.entity("file", name, owner, {AUTHENTICATED_USERS: RD}, parent=project)
     rng = random.Random(mib)
     data = b"".join(rng.randbytes(1 << 20) for _ in range(mib))
-    handle = b.handle(owner, name, "application/octet-stream", data)
+    handle = b.handle(owner.id, name, "application/octet-stream", data)
     b.catalogue.cases.append(
         Case("large_file", f"A {mib} MiB file", entity.number, b.file_version(entity, handle))
     )

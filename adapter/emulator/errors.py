@@ -24,6 +24,29 @@ BATCH_LIMIT = 100
 BATCH_TOO_BIG = f"Request exceeds the maximum number of objects per request: {BATCH_LIMIT}"
 BATCH_NOTHING = "Must include either FileHandles or pre-signed URLs or preview pre-signed URLs"
 URL_NOT_CREATOR = "Only the user that created the FileHandle can get the URL of the file."
+# AuthorizationManagerImpl.validate (two spaces after the full stop, as in Synapse).
+BATCH_EMPTY = "FileHandleAssociations is empty.  Must include at least one FileHandleAssociation"
+# What Spring 5.3 (Synapse's) says, through BaseControllerExceptionHandlerAdvice.
+API_DOCS = "https://rest-docs.synapse.org/rest/"
+
+
+def no_handler(method: str) -> SynapseError:
+    """NoHandlerFoundException: Synapse names the method, not the path."""
+    return SynapseError(
+        404, f"{method} was not found. Please reference API documentation at {API_DOCS}"
+    )
+
+
+def method_not_supported(method: str) -> SynapseError:
+    """HttpRequestMethodNotSupportedException's message in Spring 5.3."""
+    return SynapseError(405, f"Request method '{method}' not supported")
+
+
+def missing_parameter(name: str, java_type: str) -> SynapseError:
+    """MissingServletRequestParameterException's message in Spring 5.3."""
+    return bad_request(
+        f"Required request parameter '{name}' for method parameter type {java_type} is not present"
+    )
 
 
 class SynapseError(Exception):

@@ -10,7 +10,7 @@ from aiohttp import web
 from adapter.emulator import errors
 from adapter.emulator.access import associated_handle, own_handle
 from adapter.emulator.auth import DOWNLOAD_SCOPE, VIEW, caller_of
-from adapter.emulator.keys import CATALOGUE, CONFIG, SIGNER
+from adapter.emulator.keys import CATALOGUE, SIGNER
 from adapter.emulator.model import FileHandle
 from adapter.emulator.views import external_url, handle_json
 
@@ -47,16 +47,17 @@ async def get_file_url(request: web.Request) -> web.Response:
     caller.require_scope(DOWNLOAD_SCOPE)
     object_type = request.query.get("fileAssociateType")
     object_id = request.query.get("fileAssociateId")
-    if not object_type or not object_id:
-        missing = "fileAssociateType" if not object_type else "fileAssociateId"
-        raise errors.bad_request(f"Required request parameter '{missing}' is not present")
+    # Spring binds the parameters in the handler's order: the enum, then the id.
+    if object_type is None:
+        raise errors.missing_parameter("fileAssociateType", "FileHandleAssociateType")
+    if object_id is None:
+        raise errors.missing_parameter("fileAssociateId", "String")
     handle = associated_handle(
         request.app[CATALOGUE],
         caller.user,
         request.match_info["id"],
         object_id,
         object_type,
-        creator_bypass=request.app[CONFIG].creator_bypass,
     )
     return _url_answer(request, presigned_url(request, handle))
 
@@ -94,12 +95,15 @@ async def _batch_request(request: web.Request) -> dict[str, Any]:
         raise errors.bad_request(errors.BATCH_NOTHING)
     if len(requested) > errors.BATCH_LIMIT:
         raise errors.bad_request(errors.BATCH_TOO_BIG)
+    # AuthorizationManagerImpl.validate, before any authorization.
+    if not requested:
+        raise errors.bad_request(errors.BATCH_EMPTY)
     for item in requested:
-        fields = ("fileHandleId", "associateObjectId", "associateObjectType")
-        if not isinstance(item, dict) or not all(isinstance(item.get(f), str) for f in fields):
-            raise errors.bad_request(
-                "Each requested file needs fileHandleId, associateObjectId and associateObjectType."
-            )
+        if not isinstance(item, dict):
+            raise errors.bad_request("FileHandleAssociation cannot be null")
+        for field in ("fileHandleId", "associateObjectId", "associateObjectType"):
+            if not isinstance(item.get(field), str):
+                raise errors.bad_request(f"FileHandleAssociation.{field} cannot be null")
     return body
 
 
@@ -119,7 +123,6 @@ async def post_batch(request: web.Request) -> web.Response:
                 handle_id,
                 item["associateObjectId"],
                 item["associateObjectType"],
-                creator_bypass=request.app[CONFIG].creator_bypass,
             )
         except errors.SynapseError as refusal:
             if refusal.status == 400:

@@ -8,7 +8,8 @@ from aiohttp import web
 
 from adapter.emulator.access import download_denial, read_denial
 from adapter.emulator.auth import DOWNLOAD_SCOPE
-from adapter.emulator.keys import CATALOGUE
+from adapter.emulator.blobs import BlobStore
+from adapter.emulator.keys import BLOBS, CATALOGUE
 from adapter.emulator.model import ANONYMOUS, Case, Catalogue, FileHandle, User
 from adapter.emulator.views import external_url
 
@@ -18,6 +19,7 @@ _KIND = {"file": "blob", "dataset": "bundle"}
 def emulator_manifest(app: web.Application, base_url: str) -> dict[str, Any]:
     """What demos and tests read: built from the same access rules the handlers apply."""
     catalogue = app[CATALOGUE]
+    blobs = app[BLOBS]
     base = base_url.rstrip("/")
     callers: list[User | None] = [None, *catalogue.users.values()]
     return {
@@ -31,7 +33,7 @@ def emulator_manifest(app: web.Application, base_url: str) -> dict[str, Any]:
         },
         "anonymous": {"token": None, "id": "273950"},
         "invalid_token": catalogue.invalid_token,
-        "objects": [_object(catalogue, case, callers, base) for case in catalogue.cases],
+        "objects": [_object(catalogue, blobs, case, callers, base) for case in catalogue.cases],
     }
 
 
@@ -40,15 +42,16 @@ def _names(users: list[User | None]) -> list[str]:
 
 
 def _downloaders(users: list[User | None]) -> list[User | None]:
-    return [u for u in users if u is not None and DOWNLOAD_SCOPE in u.scopes]
+    """Those with the download scope; anonymous has no token, so no scope to lack."""
+    return [u for u in users if u is None or DOWNLOAD_SCOPE in u.scopes]
 
 
 def _object(
-    catalogue: Catalogue, case: Case, callers: list[User | None], base: str
+    catalogue: Catalogue, blobs: BlobStore, case: Case, callers: list[User | None], base: str
 ) -> dict[str, Any]:
     if case.entity is None:
         assert case.handle is not None, "a case is an entity version or a raw file handle"
-        return _raw_handle(catalogue, case, catalogue.handles[case.handle], callers)
+        return _raw_handle(blobs, case, catalogue.handles[case.handle], callers)
     entity = catalogue.entities[case.entity]
     version = entity.versions[(case.version or 1) - 1]
     drs_id = f"{entity.id}.{version.number}"
@@ -66,10 +69,16 @@ def _object(
         body["description"] = entity.description
     readers = [] if entity.trashed else [u for u in callers if read_denial(entity, u) is None]
     viewers = readers
+    downloaders: list[User | None] = []
     if entity.type == "file":
+        body["open_data"] = entity.open_data
         viewers = [u for u in readers if download_denial(entity, u) is None]
-        body.update(_file_fields(catalogue, drs_id, version.file_handle_id, base))
-    downloaders = _downloaders(viewers) if entity.type == "file" else []
+        body.update(_file_fields(catalogue, blobs, drs_id, version.file_handle_id, base))
+        handle = catalogue.handles[body["file_handle_id"]]
+        # Whoever may download through the entity, and the handle's creator whatever else.
+        downloaders = _downloaders(
+            [u for u in callers if u in viewers or (u is not None and u.id == handle.created_by)]
+        )
     if entity.type == "dataset":
         body["contents"] = [f"syn{i.entity}.{i.version}" for i in version.items or ()]
         body["md5"] = version.checksum
@@ -81,16 +90,14 @@ def _object(
 
 
 def _file_fields(
-    catalogue: Catalogue, drs_id: str, handle_id: str | None, base: str
+    catalogue: Catalogue, blobs: BlobStore, drs_id: str, handle_id: str | None, base: str
 ) -> dict[str, Any]:
     assert handle_id is not None, "every FileEntity version has a data file handle"
     handle = catalogue.handles[handle_id]
     fields: dict[str, Any] = {
         "access_id": f"FileEntity_{drs_id}_{handle.id}",
         "file_handle_id": handle.id,
-        "md5": handle.md5,
-        "size": handle.size,
-        "mime_type": handle.content_type,
+        **_handle_fields(blobs, handle),
         "file_name": handle.file_name,
         "external": handle.external,
     }
@@ -102,7 +109,7 @@ def _file_fields(
 
 
 def _raw_handle(
-    catalogue: Catalogue, case: Case, handle: FileHandle, callers: list[User | None]
+    blobs: BlobStore, case: Case, handle: FileHandle, callers: list[User | None]
 ) -> dict[str, Any]:
     creator = [u for u in callers if u is not None and u.id == handle.created_by]
     return {
@@ -111,13 +118,28 @@ def _raw_handle(
         "kind": "blob",
         "access_id": handle.id,
         "file_handle_id": handle.id,
-        "md5": handle.md5,
-        "size": handle.size,
-        "mime_type": handle.content_type,
+        **_handle_fields(blobs, handle),
         "name": handle.file_name,
         "file_name": handle.file_name,
         "summary": case.description,
         "readers": _names(list(creator)),
         "handle_viewers": _names(list(creator)),
         "downloaders": _names(list(_downloaders(list(creator)))),
+    }
+
+
+def _handle_fields(blobs: BlobStore, handle: FileHandle) -> dict[str, Any]:
+    """What the handle says (md5 and size None when Synapse has none), and what is stored.
+
+    `bytes_md5` and `bytes_size` describe the bytes behind the handle, so a test can check a
+    download even where Synapse knows no md5; `status` is the handle's FileHandleStatus.
+    """
+    stored = blobs.digest(handle.blob_key)
+    return {
+        "md5": handle.md5,
+        "size": handle.size,
+        "bytes_md5": stored[0],
+        "bytes_size": stored[1],
+        "status": handle.status,
+        "mime_type": handle.content_type,
     }

@@ -111,11 +111,9 @@ async def _serve(
     except errors.SynapseError as error:
         response = error.response()
     except web.HTTPNotFound:
-        reason = f"No handler found for {request.method} {request.path}"
-        response = errors.not_found(reason).response()
+        response = errors.no_handler(request.method).response()
     except web.HTTPMethodNotAllowed:
-        reason = f"Request method '{request.method}' is not supported"
-        response = errors.SynapseError(405, reason).response()
+        response = errors.method_not_supported(request.method).response()
     if state.draw(state.faults.malformed_rate) and isinstance(response, web.Response):
         state.counters.faulted["malformed"] += 1
         response = _truncated(response)

@@ -14,6 +14,10 @@ READ = "READ"
 DOWNLOAD = "DOWNLOAD"
 
 S3_HANDLE = "org.sagebionetworks.repo.model.file.S3FileHandle"
+# FileHandleStatus: a handle nothing links to turns UNLINKED, and 30 days later ARCHIVED.
+AVAILABLE = "AVAILABLE"
+UNLINKED = "UNLINKED"
+ARCHIVED = "ARCHIVED"
 EXTERNAL_HANDLE = "org.sagebionetworks.repo.model.file.ExternalFileHandle"
 
 CONCRETE_TYPES = {
@@ -38,7 +42,11 @@ class User:
 
 @dataclass(frozen=True)
 class FileHandle:
-    """A file handle; its md5 and size are those of the bytes stored under `blob_key`."""
+    """A file handle; its md5 and size, when it has them, are those of the bytes under `blob_key`.
+
+    An ExternalFileHandle made from a URL (as synapseclient makes them) has neither: Synapse
+    never reads the bytes behind the URL.
+    """
 
     id: str
     created_by: str
@@ -46,12 +54,13 @@ class FileHandle:
     etag: str
     file_name: str
     content_type: str
-    md5: str
-    size: int
+    md5: str | None
+    size: int | None
     blob_key: str
     concrete_type: str = S3_HANDLE
     preview_id: str | None = None
     is_preview: bool = False
+    status: str = AVAILABLE
 
     @property
     def external(self) -> bool:
@@ -101,6 +110,8 @@ class Entity:
     acl: dict[str, frozenset[str]] = field(default_factory=dict)
     trashed: bool = False
     requirement: AccessRequirement | None = None
+    # Synapse's DataType OPEN_DATA: every caller with READ may also download.
+    open_data: bool = False
 
     @property
     def id(self) -> str:

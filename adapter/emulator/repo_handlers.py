@@ -19,6 +19,7 @@ from adapter.emulator.keys import CATALOGUE
 from adapter.emulator.model import Entity, User, Version
 from adapter.emulator.views import (
     bundle_handles,
+    entity_header_json,
     entity_json,
     handle_json,
     permissions_json,
@@ -28,21 +29,38 @@ from adapter.emulator.views import (
 
 
 def _entity_at_version(request: web.Request, user: User | None) -> tuple[Entity, Version]:
-    """Parse the path, check READ (404 and trash first), then find the version."""
+    """Parse the path, check READ (404 and trash first), then find the version.
+
+    Without a version in the path (`/entity/{id}`, `/entity/{id}/bundle2`) Synapse answers
+    with the current one, the latest.
+    """
     number = parse_entity_id(request.match_info["id"])
-    wanted = parse_long(request.match_info["version"])
+    raw_version = request.match_info.get("version")
+    wanted = parse_long(raw_version) if raw_version is not None else None
     entity = readable_entity(request.app[CATALOGUE], number, user)
+    if wanted is None:
+        return entity, entity.versions[-1]
     version = entity.version(wanted)
     if version is None:
         raise errors.version_missing(entity.id, wanted)
     return entity, version
 
 
-async def get_entity_version(request: web.Request) -> web.Response:
+async def get_entity(request: web.Request) -> web.Response:
+    """`GET /entity/{id}` and `GET /entity/{id}/version/{version}`."""
     caller = caller_of(request)
     caller.require_scope(VIEW)
     entity, version = _entity_at_version(request, caller.user)
     return errors.json_response(entity_json(entity, version))
+
+
+async def get_entity_type(request: web.Request) -> web.Response:
+    """`GET /entity/{id}/type`: the EntityHeader of the current version (synapseclient's
+    `operations.get` asks for it first, to pick the model class)."""
+    caller = caller_of(request)
+    caller.require_scope(VIEW)
+    entity, version = _entity_at_version(request, caller.user)
+    return errors.json_response(entity_header_json(entity, version))
 
 
 async def _bundle_flags(request: web.Request) -> dict[str, Any]:
@@ -59,6 +77,7 @@ async def _bundle_flags(request: web.Request) -> dict[str, Any]:
 
 
 async def post_bundle(request: web.Request) -> web.Response:
+    """`POST /entity/{id}/bundle2` and `POST /entity/{id}/version/{version}/bundle2`."""
     caller = caller_of(request)
     caller.require_scope(VIEW)
     flags = await _bundle_flags(request)

@@ -25,6 +25,14 @@ class Throttle:
 
     A rejected call holds no slot and is not counted against the block. The block starts with
     a user's first call and lasts the whole period, as Synapse's counting semaphore does.
+
+    Keyed by user alone, on purpose. Synapse keys both limits by user, session and address
+    (HttpRequestIdentifier.getUserMachineIdentifierString: `userId|sessionId|ipAddress`, the
+    session from the `sessionID` cookie it hands out), so one user's calls from two sessions
+    or two machines are throttled apart there. A service calling Synapse for a user may use
+    any number of sessions, so the per-user key is the limit it can count on: it is the
+    stricter of the two and the one a client must respect. Anonymous calls are not throttled,
+    as in Synapse's RequestThrottleFilter.
     """
 
     def __init__(

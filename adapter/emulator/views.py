@@ -9,7 +9,7 @@ from adapter.emulator.blobs import EXTERNAL_PREFIX
 from adapter.emulator.model import (
     ANONYMOUS,
     ANONYMOUS_ID,
-    DOWNLOAD,
+    ARCHIVED,
     PUBLIC_GROUP,
     READ,
     VERSIONABLE,
@@ -51,15 +51,32 @@ def entity_json(entity: Entity, version: Version) -> dict[str, Any]:
     if entity.type == "dataset":
         body["columnIds"] = []
         body["isSearchEnabled"] = False
-        # An empty Dataset's items are null in Synapse, so the field is absent, not [].
-        if version.items:
+        # An empty Dataset's items are null in Synapse: no items, size, checksum or count.
+        if version.items is not None:
             body["items"] = [
                 {"entityId": f"syn{i.entity}", "versionNumber": i.version} for i in version.items
             ]
+            body["count"] = len(version.items)
         body["size"] = version.size
         body["checksum"] = version.checksum
-        body["count"] = len(version.items or ())
     return _compact(body)
+
+
+def entity_header_json(entity: Entity, version: Version) -> dict[str, Any]:
+    """EntityHeader: `type` is the concrete class; every entity is its own benefactor here."""
+    return {
+        "name": entity.name,
+        "id": entity.id,
+        "type": entity.concrete_type,
+        "versionNumber": version.number,
+        "versionLabel": str(version.number),
+        "benefactorId": entity.number,
+        "createdOn": entity.created_on,
+        "modifiedOn": version.modified_on,
+        "createdBy": entity.created_by,
+        "modifiedBy": entity.created_by,
+        "isLatestVersion": version.number == len(entity.versions),
+    }
 
 
 def handle_json(handle: FileHandle, origin: str) -> dict[str, Any]:
@@ -74,7 +91,7 @@ def handle_json(handle: FileHandle, origin: str) -> dict[str, Any]:
         "contentMd5": handle.md5,
         "fileName": handle.file_name,
         "contentSize": handle.size,
-        "status": "AVAILABLE",
+        "status": handle.status,
     }
     if handle.external:
         body["externalURL"] = external_url(handle, origin)
@@ -102,7 +119,7 @@ def bundle_handles(catalogue: Catalogue, version: Version) -> list[FileHandle]:
     if version.file_handle_id is None:
         return []
     data = catalogue.handles[version.file_handle_id]
-    if data.preview_id is None:
+    if data.preview_id is None or data.status == ARCHIVED:  # archival deletes the previews
         return [data]
     return [catalogue.handles[data.preview_id], data]
 
@@ -116,26 +133,43 @@ def permissions_json(entity: Entity, user: User | None) -> dict[str, Any]:
         "canDelete": "DELETE" in granted,
         "canChangePermissions": "CHANGE_PERMISSIONS" in granted,
         "canAddChild": "CREATE" in granted,
-        "canDownload": DOWNLOAD in granted and download_denial(entity, user) is None,
+        # The download decider's answer: open data needs only READ, requirements come first.
+        "canDownload": download_denial(entity, user) is None,
         "canUpload": user is not None,
         "canPublicRead": READ in entity.acl.get(PUBLIC_GROUP, frozenset()),
         "canModerate": False,
         "canEnableInheritance": owner,
         "isCertifiedUser": user is not None,
         "isCertificationRequired": True,
-        "isEntityOpenData": False,
+        "isEntityOpenData": entity.open_data,
         "ownerPrincipalId": int(entity.created_by),
     }
 
 
 def restriction_json(entity: Entity, user: User | None) -> dict[str, Any]:
-    requirement = entity.requirement
-    unmet = requirement is not None and (user is None or user.id not in requirement.met_by)
-    return {
+    """RestrictionInformationResponse, as RestrictionInformationManagerImpl builds it."""
+    body: dict[str, Any] = {
         "objectId": entity.number,
-        "restrictionLevel": "CONTROLLED_BY_ACT" if requirement is not None else "OPEN",
-        "hasUnmetAccessRequirement": unmet,
+        "userEntityPermissions": permissions_json(entity, user),
     }
+    requirement = entity.requirement
+    if requirement is None:
+        body.update(hasUnmetAccessRequirement=False, restrictionLevel="OPEN", restrictionDetails=[])
+        return body
+    met = user is not None and user.id in requirement.met_by
+    body.update(
+        hasUnmetAccessRequirement=not met,
+        restrictionLevel="CONTROLLED_BY_ACT",
+        restrictionDetails=[
+            {
+                "accessRequirementId": requirement.id,
+                "isApproved": met,
+                "isMet": met,
+                "isExempt": False,
+            }
+        ],
+    )
+    return body
 
 
 def profile_json(user: User | None) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from adapter.synapse import errors
 from adapter.synapse.budget import MetadataBudget
 from adapter.synapse.limits import CallerLimiter
 from adapter.synapse.models import (
+    ARCHIVED,
     Answer,
     BatchItem,
     BatchResult,
@@ -58,7 +59,11 @@ FILE_URL = _endpoint("GET", "/file/v1/file/{id}")
 BATCH = _endpoint("POST", "/file/v1/fileHandle/batch")
 WHO_AM_I = "/repo/v1/userProfile"
 
-_BUNDLE_REQUEST = orjson.dumps({"includeEntity": True, "includeFileHandles": True})
+# The restriction information says whether an unmet access requirement is what withholds the
+# file handles (docs/behaviour.md §4).
+_BUNDLE_REQUEST = orjson.dumps(
+    {"includeEntity": True, "includeFileHandles": True, "includeRestrictionInformation": True}
+)
 BATCH_LIMIT = 100  # Synapse refuses more than 100 items in one fileHandle/batch call
 
 
@@ -154,7 +159,7 @@ class SynapseClient:
                 }
                 for access in chunk
             ],
-            "includeFileHandles": False,
+            "includeFileHandles": True,  # for each handle's status: no URL for an archived one
             "includePreSignedURLs": True,
             "includePreviewPreSignedURLs": False,
         }
@@ -303,6 +308,8 @@ def _signed(item: BatchItem, handle: int) -> str | AdapterError:
         return BadGateway("Synapse answered a batch out of order")
     if item.failureCode is not None:
         return errors.from_batch_failure(item.failureCode, handle)
+    if item.fileHandle is not None and item.fileHandle.status == ARCHIVED:
+        return errors.archived(handle)
     if item.preSignedURL is None:
         return BadGateway("Synapse answered a batch item without a URL")
     return item.preSignedURL

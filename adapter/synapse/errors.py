@@ -9,6 +9,7 @@ from adapter.errors import (
     AdapterError,
     BadGateway,
     BadRequest,
+    Conflict,
     Forbidden,
     GatewayTimeout,
     NotFound,
@@ -49,6 +50,16 @@ def from_batch_failure(code: str, handle: int) -> AdapterError:
     """The error for one item of a fileHandle/batch answer that Synapse could not sign."""
     failure = _BATCH_FAILURES.get(code, BadGateway)
     return failure(f"Synapse could not sign file handle {handle}: {code}")
+
+
+def archived(handle: int | str) -> Conflict:
+    """A file whose handle Synapse ARCHIVED: storage refuses its bytes until it is restored, so
+    the service hands out no URL (docs/behaviour.md §5)."""
+    return Conflict(
+        f"The file (file handle {handle}) is archived: Synapse keeps its bytes in archive "
+        "storage, which does not serve downloads. The user who uploaded it can restore it "
+        "in Synapse (a restore can take hours); it can be downloaded once restored."
+    )
 
 
 def malformed(exc: ValidationError) -> BadGateway:

@@ -13,6 +13,9 @@ from typing_extensions import TypedDict
 
 FILE_ENTITY = "org.sagebionetworks.repo.model.FileEntity"
 DATASET = "org.sagebionetworks.repo.model.table.Dataset"
+# FileHandleStatus: AVAILABLE, UNLINKED (nothing links to it yet), ARCHIVED (bytes in archive
+# storage until its creator restores them).
+ARCHIVED = "ARCHIVED"
 
 
 class SynapseModel(BaseModel):
@@ -65,11 +68,25 @@ class FileHandle(SynapseModel):
     contentType: str | None = None
     contentMd5: str | None = None
     contentSize: Size | None = None
+    status: str | None = None
+
+
+class HandleStatus(SynapseModel):
+    """The one field of a file handle a signed batch item is read for."""
+
+    status: str | None = None
+
+
+class RestrictionInformation(SynapseModel):
+    """Whether an access requirement holds the caller back (RestrictionInformationResponse)."""
+
+    hasUnmetAccessRequirement: bool = False
 
 
 class EntityBundle(SynapseModel):
     entity: Entity
     fileHandles: list[FileHandle] = Field(default_factory=list)
+    restrictionInformation: RestrictionInformation | None = None
 
     def data_file_handle(self) -> FileHandle | None:
         """The entity's data file handle; the bundle may also carry its preview, which is not it."""
@@ -79,6 +96,7 @@ class EntityBundle(SynapseModel):
 
 class BatchItem(SynapseModel):
     fileHandleId: str
+    fileHandle: HandleStatus | None = None
     preSignedURL: str | None = None
     failureCode: str | None = None
 

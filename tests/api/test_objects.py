@@ -25,7 +25,9 @@ async def test_file_entity_is_a_blob_with_its_data_file_handle(drs: Drs) -> None
     assert body["mime_type"] == case["mime_type"]
     assert body["version"] == case["drs_id"].split(".")[1]
     assert body["checksums"] == [{"checksum": case["md5"], "type": "md5"}]
-    assert body["access_methods"] == [{"type": "https", "access_id": case["access_id"]}]
+    assert body["access_methods"] == [
+        {"type": "https", "access_id": case["access_id"], "available": True}
+    ]
     assert body["description"] == case["description"]
     assert body["created_time"].startswith("20")
     assert "contents" not in body
@@ -73,7 +75,9 @@ async def test_raw_file_handle_is_a_blob_for_its_creator(drs: Drs) -> None:
     assert body["name"] == case["name"]
     assert body["size"] == case["size"]
     assert body["checksums"] == [{"checksum": case["md5"], "type": "md5"}]
-    assert body["access_methods"] == [{"type": "https", "access_id": case["access_id"]}]
+    assert body["access_methods"] == [
+        {"type": "https", "access_id": case["access_id"], "available": True}
+    ]
     assert "version" not in body
     assert "description" not in body
 

@@ -11,6 +11,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from adapter.emulator import EmulatorConfig
+from adapter.emulator.__main__ import parse_args
+
 
 def _read(path: Path) -> dict[str, object] | None:
     """The manifest once written (it is replaced atomically, so never half of it)."""
@@ -76,3 +79,58 @@ async def test_the_cli_serves_writes_the_manifest_and_stops_cleanly_on_a_signal(
     assert listening["url"] == base
     assert listening["manifest"] == str(manifest_path)
     assert events[-1]["event"] == "emulator_stopping"
+
+
+def test_every_config_field_is_a_flag_and_the_old_spellings_still_parse() -> None:
+    args = parse_args(
+        [
+            *("--url-ttl", "5", "--throttle-period", "3", "--no-throttle", "--maintenance"),
+            *("--fault-seed", "4", "--files", "2", "--error-rate", "0.5", "--port", "0"),
+        ]
+    )
+    assert args.config() == EmulatorConfig(
+        url_ttl_s=5,
+        throttle_period_s=3,
+        throttle=False,
+        maintenance=True,
+        fault_seed=4,
+        files=2,
+        error_rate=0.5,
+    )
+    assert (args.port, args.host, args.manifest) == (0, "127.0.0.1", None)
+    assert parse_args([]).config() == EmulatorConfig()
+    assert parse_args(["--url-ttl-s", "7"]).config().url_ttl_s == 7
+
+
+def test_the_help_lists_a_flag_for_every_knob(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        parse_args(["--help"])
+    assert stopped.value.code == 0
+    shown = capsys.readouterr().out
+    for name, field in EmulatorConfig.model_fields.items():
+        flag = name.replace("_", "-")
+        expected = f"--no-{flag}" if field.default is True else f"--{flag}"
+        assert expected in shown, name
+
+
+@pytest.mark.parametrize(
+    ("argv", "reason"),
+    [
+        (["--error-rate", "2"], "error_rate"),
+        (["--seed", "full"], "Input should be 'demo' or 'empty'"),
+        (["--no-such-flag"], "unrecognized arguments"),
+    ],
+)
+async def test_a_bad_flag_exits_2_with_the_reason(argv: list[str], reason: str) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "adapter.emulator",
+        *argv,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 2
+    assert reason in stderr.decode()
+    assert "Traceback" not in stderr.decode()

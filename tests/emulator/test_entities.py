@@ -64,15 +64,27 @@ async def test_dataset_size_and_checksum_are_computed_from_its_items(
     assert body["count"] == len(items)
 
 
-async def test_empty_dataset_has_size_zero_the_md5_of_nothing_and_no_items_field(
+async def test_empty_dataset_has_no_items_size_checksum_or_count(
     emulator: EmulatorHandle, synapse: Synapse
 ) -> None:
+    """DatasetMetadataProvider computes the totals only over a non-null item list."""
     obj = emulator.obj("empty_dataset")
     body = (await synapse.entity("bob", obj["entity_id"], 1)).json
-    assert body["size"] == 0
-    assert body["checksum"] == md5_of(b"") == "d41d8cd98f00b204e9800998ecf8427e"
-    assert "items" not in body  # Synapse leaves a null list out
-    assert obj["contents"] == []
+    assert not {"items", "size", "checksum", "count"} & set(body)
+    assert (obj["contents"], obj["md5"], obj["size"]) == ([], None, None)
+
+
+async def test_a_dataset_of_items_without_md5s_has_no_checksum_and_size_zero(
+    emulator: EmulatorHandle, synapse: Synapse
+) -> None:
+    """getFileSummary's SQL: MD5(GROUP_CONCAT) of only NULLs is NULL; SUM of NULLs reads as 0."""
+    obj = emulator.obj("dataset_no_md5")
+    item = emulator.obj("external_file_no_md5")
+    body = (await synapse.entity("dave", obj["entity_id"], 1)).json
+    assert "checksum" not in body
+    assert (body["size"], body["count"]) == (0, 1)
+    assert obj["contents"] == [item["drs_id"]]
+    assert (obj["md5"], obj["size"]) == (None, 0)
 
 
 @pytest.mark.parametrize(

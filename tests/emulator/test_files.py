@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import EmulatorFactory
 from tests.emulator.calls import Synapse, md5_of
 from tests.emulator_handle import EmulatorHandle
 
@@ -106,25 +105,45 @@ async def test_a_missing_entity_is_not_associated_rather_than_not_found(
     )
 
 
-async def test_with_creator_bypass_a_handles_creator_signs_it_through_any_association(
-    emulator_factory: EmulatorFactory,
+async def test_a_handles_creator_downloads_it_through_any_association(
+    emulator: EmulatorHandle, synapse: Synapse
 ) -> None:
     """AuthorizationManagerImpl.canDownloadFile lets the creator through before any check."""
-    emulator = await emulator_factory(creator_bypass=True)
-    synapse = Synapse(emulator)
-    private = emulator.obj("private_file")
+    mine = emulator.obj("creator_download")  # dave created the handle, may only READ the entity
+    public, trashed = emulator.obj("public_file"), emulator.obj("trashed_file")
+    own = await synapse.file_url("dave", mine["file_handle_id"], mine["entity_id"])
+    assert md5_of((await synapse.download(own.text)).raw) == mine["md5"]
+    foreign = await synapse.file_url("dave", mine["file_handle_id"], public["entity_id"])
+    assert md5_of((await synapse.download(foreign.text)).raw) == mine["md5"]
+    missing = await synapse.file_url("dave", mine["file_handle_id"], "syn999999999")
+    assert missing.status == 200
+    (item,) = (await synapse.batch("dave", [(mine["file_handle_id"], trashed["entity_id"])])).json[
+        "requestedFiles"
+    ]
+    assert item["fileHandle"]["createdBy"] == emulator.user_id("dave")
+    # bob may READ the entity too, but did not create the handle: the entity's decision holds.
+    refused = await synapse.file_url("bob", mine["file_handle_id"], mine["entity_id"])
+    assert (refused.status, refused.reason) == (
+        403,
+        "You lack DOWNLOAD access to the requested entity.",
+    )
+
+
+async def test_alice_owns_the_demo_entities_but_created_none_of_their_handles(
+    emulator: EmulatorHandle, synapse: Synapse
+) -> None:
+    """So her refusals stay visible: a trashed file is 404 and a foreign handle 403 for her."""
+    private, trashed = emulator.obj("private_file"), emulator.obj("trashed_file")
     public = emulator.obj("public_file")
-    trashed = emulator.obj("trashed_file")
-    foreign = await synapse.file_url("alice", private["file_handle_id"], public["entity_id"])
-    assert md5_of((await synapse.download(foreign.text)).raw) == private["md5"]
     in_trash = await synapse.file_url("alice", trashed["file_handle_id"], trashed["entity_id"])
-    assert in_trash.status == 200
-    refused = await synapse.file_url("dave", private["file_handle_id"], public["entity_id"])
-    assert refused.status == 403
-    (item,) = (
-        await synapse.batch("alice", [(private["file_handle_id"], public["entity_id"])])
-    ).json["requestedFiles"]
-    assert "failureCode" not in item
+    assert (in_trash.status, in_trash.reason) == (
+        404,
+        f"Entity {trashed['entity_id']} is in trash can.",
+    )
+    foreign = await synapse.file_url("alice", private["file_handle_id"], public["entity_id"])
+    assert foreign.status == 403
+    handle = await synapse.raw_handle("alice", private["file_handle_id"])
+    assert handle.status == 403
 
 
 async def test_an_older_versions_handle_is_still_associated_with_the_entity(

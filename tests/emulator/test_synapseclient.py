@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 import synapseclient
+from synapseclient import operations
 from synapseclient.api import entity_bundle_services_v2, entity_services, file_services
 from synapseclient.core.credentials.cred_data import SynapseAuthTokenCredentials
 from synapseclient.core.exceptions import (
@@ -17,12 +18,20 @@ from synapseclient.core.exceptions import (
     SynapseAuthorizationError,
     SynapseHTTPError,
 )
-from synapseclient.models import Dataset
+from synapseclient.models import Dataset, File, Project
 
 from tests.emulator.calls import Synapse, md5_of
 from tests.emulator_handle import ANONYMOUS, EmulatorHandle
 
 ClientFactory = Callable[[str], Awaitable[Any]]
+# `syn.get` is what most users still call; synapseclient 4.11 deprecated it (and 4.14 the
+# Entity classes it returns) for operations.get and the models.
+SYN_GET = pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWarning")
+
+
+async def _md5_of_file(path: str) -> str:
+    """The md5 of a file synapseclient downloaded, read off the event loop."""
+    return md5_of(await asyncio.to_thread(Path(path).read_bytes))
 
 
 @pytest.fixture
@@ -220,3 +229,97 @@ async def test_a_403_without_login_is_an_authentication_error(
     public = emulator.obj("public_file")["entity_id"]
     entity = await entity_services.get_entity(public, version_number=1, synapse_client=syn)
     assert entity["id"] == public
+
+
+@SYN_GET
+async def test_syn_get_without_a_version_downloads_the_current_version(
+    emulator: EmulatorHandle, client_for: ClientFactory, tmp_path: Path
+) -> None:
+    latest = emulator.obj("multi_version_v3")
+    syn = await client_for("dave")
+    entity = await asyncio.to_thread(
+        syn.get, latest["entity_id"], downloadLocation=str(tmp_path / "dl")
+    )
+    assert (entity.versionNumber, entity.dataFileHandleId) == (3, latest["file_handle_id"])
+    assert await _md5_of_file(entity.path) == latest["md5"]
+    assert "POST /repo/v1/entity/{id}/bundle2" in (await emulator.stats())["by_route"]
+
+
+@SYN_GET
+async def test_syn_get_of_a_project_reads_it(
+    emulator: EmulatorHandle, client_for: ClientFactory
+) -> None:
+    project = emulator.obj("project")
+    syn = await client_for("bob")
+    entity = await asyncio.to_thread(syn.get, project["entity_id"])
+    assert isinstance(entity, synapseclient.Project)
+    assert entity.name == project["name"]
+
+
+@SYN_GET
+async def test_syn_get_downloads_a_url_linked_file_without_md5(
+    emulator: EmulatorHandle, client_for: ClientFactory, tmp_path: Path
+) -> None:
+    obj = emulator.obj("external_file_no_md5")
+    syn = await client_for("dave")
+    entity = await asyncio.to_thread(syn.get, obj["entity_id"], downloadLocation=str(tmp_path))
+    assert entity._file_handle.get("contentMd5") is None
+    assert await _md5_of_file(entity.path) == obj["bytes_md5"]
+
+
+@SYN_GET
+async def test_anonymous_syn_get_downloads_open_data_but_not_a_public_file(
+    emulator: EmulatorHandle, client_for: ClientFactory, tmp_path: Path
+) -> None:
+    syn = await client_for(ANONYMOUS)
+    obj = emulator.obj("open_data_file")
+    entity = await asyncio.to_thread(syn.get, obj["entity_id"], downloadLocation=str(tmp_path))
+    assert await _md5_of_file(entity.path) == obj["md5"]
+    public = emulator.obj("public_file")
+    metadata = await asyncio.to_thread(
+        syn.get, public["entity_id"], downloadLocation=str(tmp_path / "public")
+    )
+    assert metadata.path is None  # no file handle in the bundle: nothing to download
+
+
+@SYN_GET
+async def test_syn_get_of_an_archived_file_fails_at_storage(
+    emulator: EmulatorHandle, client_for: ClientFactory, tmp_path: Path
+) -> None:
+    obj = emulator.obj("archived_file")
+    syn = await client_for("dave")
+    with pytest.raises(SynapseHTTPError) as caught:
+        await asyncio.to_thread(syn.get, obj["entity_id"], downloadLocation=str(tmp_path))
+    assert caught.value.response.status_code == 403
+    assert "InvalidObjectState" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("case", "checksum", "size"), [("dataset_no_md5", None, 0), ("empty_dataset", None, None)]
+)
+async def test_datasets_without_checksums_read_as_synapse_leaves_them(
+    emulator: EmulatorHandle, client_for: ClientFactory, case: str, checksum: None, size: int | None
+) -> None:
+    obj = emulator.obj(case)
+    syn = await client_for("dave")
+    dataset = await Dataset(id=obj["entity_id"], version_number=1).get_async(synapse_client=syn)
+    assert (dataset.checksum, dataset.size) == (checksum, size) == (obj["md5"], obj["size"])
+    assert [f"{i.id}.{i.version}" for i in dataset.items] == obj["contents"]
+
+
+async def test_operations_get_async_reads_a_project_and_downloads_a_file(
+    emulator: EmulatorHandle, client_for: ClientFactory, tmp_path: Path
+) -> None:
+    """The non-deprecated entry point takes the same routes."""
+    syn = await client_for("dave")
+    project = await operations.get_async(emulator.obj("project")["entity_id"], synapse_client=syn)
+    assert isinstance(project, Project)
+    obj = emulator.obj("private_file")
+    file = await operations.get_async(
+        obj["entity_id"],
+        file_options=operations.FileOptions(download_location=str(tmp_path)),
+        synapse_client=syn,
+    )
+    assert isinstance(file, File)
+    assert file.path is not None
+    assert await _md5_of_file(file.path) == obj["md5"]

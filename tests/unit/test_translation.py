@@ -6,11 +6,11 @@ import pytest
 
 from adapter.bulk import Outcome
 from adapter.caller import CallerIds
-from adapter.errors import BadGateway
 from adapter.ids import EntityVersion, FileHandleRef
 from adapter.resolver import (
     EMPTY_MD5,
-    MSG_NO_CHECKSUM,
+    UNKNOWN_CHECKSUM,
+    UNKNOWN_SIZE,
     blob_from_entity,
     blob_from_handle,
     bundle_from_dataset,
@@ -77,11 +77,22 @@ def test_a_raw_file_handle_is_a_blob_without_version_named_after_the_file() -> N
     assert "description" not in blob
 
 
-@pytest.mark.parametrize("missing", ["contentMd5", "contentSize"])
-def test_a_handle_without_md5_or_size_is_refused(missing: str) -> None:
-    with pytest.raises(BadGateway) as raised:
-        blob_from_entity(_entity(), _handle(**{missing: None}), EntityVersion(1, 1), HOST)
-    assert raised.value.msg == MSG_NO_CHECKSUM
+def test_a_handle_without_md5_or_size_is_a_blob_saying_both_are_unknown() -> None:
+    handle = _handle(contentMd5=None, contentSize=None)
+    blob = blob_from_entity(_entity(), handle, EntityVersion(1, 1), HOST)
+    assert blob["size"] == UNKNOWN_SIZE == -1
+    assert blob["checksums"] == [{"checksum": UNKNOWN_CHECKSUM, "type": "md5"}]
+    assert UNKNOWN_CHECKSUM == ""
+
+
+@pytest.mark.parametrize(
+    ("status", "available"), [("AVAILABLE", True), ("UNLINKED", True), ("ARCHIVED", False)]
+)
+def test_the_access_method_says_whether_the_bytes_are_available(
+    status: str, available: bool
+) -> None:
+    blob = blob_from_handle(_handle(status=status), FileHandleRef(77), HOST)
+    assert blob["access_methods"] == [{"type": "https", "access_id": "77", "available": available}]
 
 
 def test_a_dataset_is_a_bundle_of_its_items_with_synapse_size_and_md5() -> None:
@@ -101,11 +112,33 @@ def test_a_dataset_is_a_bundle_of_its_items_with_synapse_size_and_md5() -> None:
     assert "access_methods" not in bundle
 
 
-def test_an_empty_dataset_is_an_empty_bundle() -> None:
-    bundle = bundle_from_dataset(_entity(concreteType=DATASET, items=[]), EntityVersion(9, 1), HOST)
+@pytest.mark.parametrize("items", [None, []])
+def test_an_empty_dataset_is_an_empty_bundle_with_drs_totals_of_nothing(
+    items: list[object] | None,
+) -> None:
+    """Synapse sends no size and no checksum: DRS's definitions give 0 and md5("")."""
+    bundle = bundle_from_dataset(
+        _entity(concreteType=DATASET, items=items), EntityVersion(9, 1), HOST
+    )
     assert bundle["contents"] == []
     assert bundle["size"] == 0
     assert bundle["checksums"] == [{"checksum": EMPTY_MD5, "type": "md5"}]
+
+
+def test_a_dataset_without_a_checksum_has_an_unknown_one_and_synapse_size() -> None:
+    """Items without md5s: Synapse sends size 0 and no checksum; nothing is invented."""
+    dataset = _entity(
+        concreteType=DATASET, items=[{"entityId": "syn7", "versionNumber": 1}], size=0
+    )
+    bundle = bundle_from_dataset(dataset, EntityVersion(9, 1), HOST)
+    assert bundle["size"] == 0
+    assert bundle["checksums"] == [{"checksum": UNKNOWN_CHECKSUM, "type": "md5"}]
+    no_size = bundle_from_dataset(
+        _entity(concreteType=DATASET, items=[{"entityId": "syn7", "versionNumber": 1}]),
+        EntityVersion(9, 1),
+        HOST,
+    )
+    assert no_size["size"] == UNKNOWN_SIZE
 
 
 def test_bulk_outcome_groups_failures_by_status_in_request_order_once_each() -> None:
