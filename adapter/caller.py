@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from cachetools import LRUCache
+
 from adapter import context
 
 ANONYMOUS_KEY = "anonymous"
@@ -28,16 +30,25 @@ class Caller:
 
 
 class CallerIds:
-    """Makes `Caller`s; one salt per process, or per release when replicas share a cache."""
+    """Makes `Caller`s; one salt per process, or per release when replicas share a cache.
 
-    def __init__(self, salt: bytes) -> None:
+    A caller's key is computed once per token, not once per request: the last `remembered`
+    callers are kept (an LRU), as the same few tokens make most requests. The tokens kept are
+    those this process already holds while serving their requests; they never leave it.
+    """
+
+    def __init__(self, salt: bytes, remembered: int = 1024) -> None:
         self._salt = salt
+        self._callers: LRUCache[str, Caller] = LRUCache(maxsize=remembered)
 
     def caller(self, token: str | None) -> Caller:
         if token is None:
             return ANONYMOUS
-        digest = hashlib.blake2b(token.encode(), key=self._salt, digest_size=16).hexdigest()
-        return Caller(token, digest)
+        known = self._callers.get(token)
+        if known is None:
+            digest = hashlib.blake2b(token.encode(), key=self._salt, digest_size=16).hexdigest()
+            known = self._callers[token] = Caller(token, digest)
+        return known
 
 
 ANONYMOUS = Caller(None, ANONYMOUS_KEY)

@@ -9,6 +9,7 @@ marks them, then the answer is counted).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import secrets
 import time
@@ -65,6 +66,11 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 CLIENT_CLOSED = 499
+# Request ids name a request in logs and upstream; they need to be unique, not secret: a
+# random 64-bit prefix drawn once per process, then a counter. (secrets.token_hex per request
+# cost 6% of a cached read's CPU, measured with py-spy under wrk.)
+_ID_PREFIX = secrets.token_hex(8)
+_id_numbers = itertools.count(1)
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
@@ -72,7 +78,7 @@ def _request_id(sent: str | None) -> str:
     """The caller's X-Request-ID when it is a sane token, else a new one."""
     if sent is not None and _REQUEST_ID.fullmatch(sent):
         return sent
-    return secrets.token_hex(16)
+    return f"{_ID_PREFIX}{next(_id_numbers):08x}"
 
 
 def service_middleware(metrics: Metrics, budget_s: float, cors: Cors) -> Middleware:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -54,9 +55,15 @@ def public_host(request: web.Request) -> str:
     if configured:
         return configured
     host = request.host
-    if len(host) > 261 or not _HOST.fullmatch(host):
+    if not _plain_host(host):
         raise BadRequest(MSG_BAD_HOST)
     return host
+
+
+@functools.lru_cache(maxsize=256)
+def _plain_host(host: str) -> bool:
+    """Whether `host` is host[:port]; the few hosts a service is called by are checked once."""
+    return len(host) <= 261 and _HOST.fullmatch(host) is not None
 
 
 OPENAPI_DOCUMENT = Path(__file__).resolve().parent / "openapi" / "drs-openapi-1.5.0.yaml"
