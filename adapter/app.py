@@ -14,6 +14,7 @@ from adapter.caller import CallerIds
 from adapter.cors import Cors
 from adapter.keys import (
     CACHE,
+    CACHE_CONTROL,
     CALLER_IDS,
     METRICS,
     RESOLVER,
@@ -29,6 +30,7 @@ from adapter.models import (
     ServiceInfo,
     ServiceType,
 )
+from adapter.rendering import Renderings
 from adapter.resolver import Resolver
 from adapter.routes import add_routes
 from adapter.settings import Settings
@@ -133,7 +135,11 @@ async def _resolver(app: web.Application) -> None:
         ),
         metadata_budget=budget,
     )
-    app[RESOLVER] = Resolver(client, app[CACHE], metadata=metadata)
+    # Rendered bodies are kept beside an in-process cache only: Redis answers are new objects
+    # on every read, so there would be nothing to find again.
+    shared = app[CACHE].store.shared
+    renderings = None if shared else Renderings(settings.cache_max_entries)
+    app[RESOLVER] = Resolver(client, app[CACHE], metadata=metadata, renderings=renderings)
 
 
 async def _close_budget(app: web.Application) -> None:
@@ -169,6 +175,7 @@ def create_app(settings: Settings) -> web.Application:
     app[METRICS] = metrics
     app[SERVICE_INFO] = build_service_info(settings)
     app[CALLER_IDS] = caller_ids(settings)
+    app[CACHE_CONTROL] = f"private, max-age={int(settings.cache_ttl_s)}"
     # One resource per cleanup context; the resolver is built from them once all have run.
     app.cleanup_ctx.append(_cache)
     app.cleanup_ctx.append(_synapse_session)

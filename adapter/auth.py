@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from aiohttp import hdrs, web
@@ -23,16 +24,22 @@ _TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 
 def bearer_token(request: web.Request) -> str | None:
-    """The caller's token, None for anonymous; any other scheme is refused with 401.
+    """The caller's token, None for anonymous; any other scheme is refused with 401."""
+    header = request.headers.get(hdrs.AUTHORIZATION)
+    return None if header is None else token_of(header)
+
+
+# The same few headers make most requests: each is parsed and checked once (a refused one is
+# not kept: lru_cache keeps no exception).
+@functools.lru_cache(maxsize=1024)
+def token_of(header: str) -> str:
+    """The token in an Authorization header; any scheme but Bearer is refused with 401.
 
     Synapse silently treats `bearer x` (lower case) as anonymous; RFC 7235 makes the scheme
     case-insensitive, so we accept it instead of quietly dropping the caller's identity. A
     token of other characters (a byte that is not ASCII, a quote) cannot be a Synapse token
     and is refused before it goes anywhere.
     """
-    header = request.headers.get(hdrs.AUTHORIZATION)
-    if header is None:
-        return None
     scheme, _, credentials = header.strip().partition(" ")
     if scheme.lower() != "bearer":
         raise Unauthorized(MSG_SCHEME)

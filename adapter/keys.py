@@ -18,3 +18,5 @@ CALLER_IDS = web.AppKey("caller_ids", CallerIds)
 CACHE = web.AppKey("cache", ReadCache)
 SYNAPSE_SESSION = web.AppKey("synapse_session", ClientSession)
 RESOLVER = web.AppKey("resolver", Resolver)
+# The DrsObject answers' Cache-Control, made once from the cache's TTL.
+CACHE_CONTROL = web.AppKey("cache_control", str)

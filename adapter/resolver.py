@@ -19,6 +19,7 @@ from adapter.ids import (
     ObjectId,
 )
 from adapter.models import AccessMethod, AccessURL, ContentsObject, DrsObject
+from adapter.rendering import Rendered, Renderings
 from adapter.synapse import errors
 from adapter.synapse.client import SynapseClient
 from adapter.synapse.models import (
@@ -144,6 +145,13 @@ def _bundle_md5(checksum: str | None, *, empty: bool) -> str:
     return EMPTY_MD5 if empty else UNKNOWN_CHECKSUM
 
 
+def _refuse_expand(bundle: EntityBundle, expand: bool) -> None:
+    """A Dataset is a bundle, and bundles are not nested: `expand=true` is a 400, answered
+    after the entity was read on purpose (401/403/404 win over it, §4)."""
+    if expand and bundle.entity.concreteType == DATASET:
+        raise BadRequest(MSG_NESTED_BUNDLE)
+
+
 def _withheld(bundle: EntityBundle) -> Forbidden:
     """Why Synapse left a file's handles out of the caller's bundle: an unmet access
     requirement when its restriction information says so, otherwise no DOWNLOAD."""
@@ -166,18 +174,53 @@ class Resolver:
     # The operator's credential for size and md5 of files a caller may read but not download.
     metadata: Caller | None = field(default=None, repr=False)
 
+    # Rendered bodies of cached answers (adapter/rendering.py); in process only.
+    renderings: Renderings | None = field(default=None, repr=False)
+
+    async def rendered_object(
+        self, caller: Caller, object_id: ObjectId, host: str, *, expand: bool = False
+    ) -> Rendered:
+        """The DrsObject as JSON bytes with its ETag, rendered once per cached answer."""
+        source: EntityBundle | FileHandle
+        if isinstance(object_id, FileHandleRef):
+            source = await self._file_handle(caller, object_id)
+        else:
+            source = await self._bundle(caller, object_id)
+            _refuse_expand(source, expand)
+        kept = self.renderings.get(source, host) if self.renderings is not None else None
+        if kept is not None:
+            return kept
+        rendered = Rendered.of(await self._translate(caller, object_id, source, host, expand))
+        if self.renderings is not None:
+            self.renderings.keep(source, host, rendered)
+        return rendered
+
     async def drs_object(
         self, caller: Caller, object_id: ObjectId, host: str, *, expand: bool = False
     ) -> DrsObject:
+        source: EntityBundle | FileHandle
         if isinstance(object_id, FileHandleRef):
-            handle = await self._file_handle(caller, object_id)
-            return blob_from_handle(handle, object_id, host)
-        bundle = await self._bundle(caller, object_id)
+            source = await self._file_handle(caller, object_id)
+        else:
+            source = await self._bundle(caller, object_id)
+        return await self._translate(caller, object_id, source, host, expand)
+
+    async def _translate(
+        self,
+        caller: Caller,
+        object_id: ObjectId,
+        source: EntityBundle | FileHandle,
+        host: str,
+        expand: bool,
+    ) -> DrsObject:
+        if isinstance(source, FileHandle):
+            assert isinstance(object_id, FileHandleRef)
+            return blob_from_handle(source, object_id, host)
+        assert isinstance(object_id, EntityVersion)
+        bundle = source
         entity = bundle.entity
         if entity.concreteType == DATASET:
-            # After the entity read on purpose: 401/403/404 win over this 400 (§4).
-            if expand:
-                raise BadRequest(MSG_NESTED_BUNDLE)
+            _refuse_expand(bundle, expand)
             return bundle_from_dataset(entity, object_id, host)
         if entity.concreteType != FILE_ENTITY:
             raise BadRequest(MSG_UNSUPPORTED)

@@ -6,7 +6,7 @@ import functools
 import re
 from pathlib import Path
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from adapter import DRS_BASE
 from adapter.auth import request_caller
@@ -21,7 +21,7 @@ from adapter.bulk import (
 )
 from adapter.errors import BadRequest, ServiceUnavailable
 from adapter.ids import ObjectId, access_id_for, parse_object_id
-from adapter.keys import RESOLVER, SERVICE_INFO, SETTINGS
+from adapter.keys import CACHE_CONTROL, RESOLVER, SERVICE_INFO, SETTINGS
 from adapter.models import json_response
 from adapter.settings import Settings
 
@@ -79,15 +79,25 @@ async def service_info(request: web.Request) -> web.Response:
 
 
 def _object_id(request: web.Request) -> ObjectId:
-    return parse_object_id(request.match_info["object_id"], request.app[SETTINGS].max_id_length)
+    return _parsed(request.match_info["object_id"], request.app[SETTINGS].max_id_length)
+
+
+# Ids are pure text -> value: each distinct one is parsed once (a malformed one is not kept).
+_parsed = functools.lru_cache(maxsize=4096)(parse_object_id)
 
 
 async def _object(request: web.Request, expand: bool) -> web.Response:
+    """A DrsObject, with a strong ETag and `Cache-Control: private, max-age=<cache TTL>`:
+    every id is immutable. `If-None-Match` is answered 304 only after the caller's access was
+    established for the object (from the cache or Synapse), exactly as a 200 would be."""
     object_id = _object_id(request)
-    drs_object = await request.app[RESOLVER].drs_object(
+    rendered = await request.app[RESOLVER].rendered_object(
         request_caller(request), object_id, public_host(request), expand=expand
     )
-    return json_response(drs_object)
+    headers = {"ETag": rendered.etag, "Cache-Control": request.app[CACHE_CONTROL]}
+    if rendered.matches(request.headers.get(hdrs.IF_NONE_MATCH)):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=rendered.body, content_type="application/json", headers=headers)
 
 
 async def get_object(request: web.Request) -> web.Response:

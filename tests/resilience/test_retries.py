@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections import Counter
 
@@ -133,4 +134,7 @@ async def test_request_id_is_echoed_or_made_up_and_sent_to_synapse(
     assert (await emulator.stats())["request_ids"] == ["abc-123"]  # sent upstream too
     made_up = await drs.object("syn1", user="alice", headers={"X-Request-ID": "bad id\twith"})
     assert made_up.headers["X-Request-ID"] != "bad id\twith"
-    assert len(made_up.headers["X-Request-ID"]) == 32
+    made_up_id = made_up.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{16}[0-9a-f]{8,}", made_up_id)
+    another = await drs.object("syn1", user="alice")
+    assert another.headers["X-Request-ID"] != made_up_id  # unique: a counter behind a prefix
