@@ -63,5 +63,5 @@ clean:
 
 # Needs wrk (apt-get install -y wrk). BENCH_ARGS: e.g. --quick (check the harness), --rounds 5.
 BENCH_ARGS ?=
-bench: venv
+bench: venv system-tools
 	$(BIN)/python -m bench $(BENCH_ARGS)
