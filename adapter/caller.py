@@ -7,10 +7,9 @@ belongs to (the per-caller concurrency limit, the metadata credential's budget).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
-
-from cachetools import LRUCache
 
 from adapter import context
 
@@ -39,16 +38,14 @@ class CallerIds:
 
     def __init__(self, salt: bytes, remembered: int = 1024) -> None:
         self._salt = salt
-        self._callers: LRUCache[str, Caller] = LRUCache(maxsize=remembered)
+        self._known = functools.lru_cache(maxsize=remembered)(self._make)
 
     def caller(self, token: str | None) -> Caller:
-        if token is None:
-            return ANONYMOUS
-        known = self._callers.get(token)
-        if known is None:
-            digest = hashlib.blake2b(token.encode(), key=self._salt, digest_size=16).hexdigest()
-            known = self._callers[token] = Caller(token, digest)
-        return known
+        return ANONYMOUS if token is None else self._known(token)
+
+    def _make(self, token: str) -> Caller:
+        digest = hashlib.blake2b(token.encode(), key=self._salt, digest_size=16).hexdigest()
+        return Caller(token, digest)
 
 
 ANONYMOUS = Caller(None, ANONYMOUS_KEY)
