@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from adapter.emulator.blobs import ARCHIVE_TAG_MIN_SIZE, UNSATISFIABLE, md5_hex, parse_range
+from adapter.emulator.blobs import ARCHIVE_TAG_MIN_SIZE, UNSATISFIABLE, parse_range
 from adapter.emulator.keys import BLOBS, CATALOGUE, SIGNER, STATE
 from adapter.emulator.model import ARCHIVED, FileHandle
 from adapter.emulator.state import EmulatorState
@@ -75,12 +75,13 @@ def _count(request: web.Request) -> None:
 
 async def _serve(request: web.Request, key: str) -> web.StreamResponse:
     _count(request)
-    data = request.app[BLOBS].get(key)
+    blobs = request.app[BLOBS]
+    data = blobs.get(key)
     if data is None:
         return _s3_error(request, "NoSuchKey")
     headers = {
         "Accept-Ranges": "bytes",
-        "ETag": f'"{md5_hex(data)}"',
+        "ETag": blobs.etag(key),
         "Last-Modified": LAST_MODIFIED,
     }
     handle = _handle_of(request, key)
