@@ -22,7 +22,6 @@ import dataclasses
 import itertools
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -396,21 +395,6 @@ def bundles(bench: Bench, workdir: Path) -> None:
             emulator.stop()
 
 
-def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-
-
 def method(bench: Bench, quick: bool) -> dict[str, Any]:
     """How the run was measured, for the doc: the tool, the pinning, the service's set-up."""
     plan = bench.plan
@@ -466,7 +450,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         extra = main_stack(bench, Path(tmp))
         bundles(bench, Path(tmp))
-    results = {"machine": machine(), "method": method(bench, args.quick),
+    results = {"machine": procs.machine(), "method": method(bench, args.quick),
                "scenarios": bench.rows, **extra}  # fmt: skip
     results["run_seconds"] = round(time.perf_counter() - started, 1)
     RESULTS.mkdir(exist_ok=True)

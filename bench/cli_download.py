@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -47,22 +46,6 @@ ROUNDS = 7
 TARGET = 0.9
 BATCH = "POST /file/v1/fileHandle/batch"
 BUNDLE = "POST /repo/v1/entity/{id}/version/{version}/bundle2"
-
-
-def machine() -> dict[str, Any]:
-    """Where the figures were taken, as the other benchmark rows say it."""
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
 
 
 def serve_emulator(port: int, manifest: Path, large_mib: int, files: int) -> None:
@@ -334,7 +317,7 @@ def main() -> None:
             service.stop()
             emulator.stop()
     result = {
-        "machine": machine(),
+        "machine": procs.machine(),
         "pinning": pinning.describe() if pinning else None,
         "large_file": large,
         "small_files": small,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import shutil
 import socket
 import subprocess
@@ -150,3 +151,19 @@ def start_floor(
     port = free_port()
     forward = ["--upstream", upstream] if upstream else []
     return start([*_under(loop, "bench.floor"), "--port", str(port), *forward], port, None, cpus)
+
+
+def machine() -> dict[str, Any]:
+    """Where the figures were taken: every results file says it the same way."""
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
