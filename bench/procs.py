@@ -135,6 +135,7 @@ def start_service(
     port = free_port()
     env = {
         "ADAPTER_PORT": str(port),
+        "ADAPTER_METRICS_PORT": str(free_port()),  # each service its own, as each pod has
         "ADAPTER_SYNAPSE_URL": synapse_url,
         # As deployed: INFO, one access-log line per request, metrics on (always): the lines
         # are formatted and written, to stdout, which is /dev/null here.
