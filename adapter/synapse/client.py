@@ -290,8 +290,10 @@ class SynapseClient:
 async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes:
     """The body, or 502 once it is longer than `cap` (a faulty or hostile upstream must not
     fill this process's memory)."""
-    if response.content_length is not None and response.content_length > cap:
-        raise errors.too_large(cap)
+    if response.content_length is not None:
+        if response.content_length > cap:
+            raise errors.too_large(cap)
+        return await response.read()  # the parser delivers no more than the stated length
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_chunked(65_536):

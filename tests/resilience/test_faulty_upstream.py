@@ -77,6 +77,8 @@ class Upstream:
             return web.Response(body=_bundle(2**64 + 1), content_type="application/json")
         if entity == "syn3":
             return web.Response(body=_bundle(-5), content_type="application/json")
+        if entity == "syn5":  # too large, and says so in its Content-Length
+            return web.Response(body=b"x" * (17 * MIB), content_type="application/json")
         if entity == "syn4":
             raise web.HTTPTemporaryRedirect(self.elsewhere_url)
         return web.Response(body=_bundle(10), content_type="application/json")
@@ -123,6 +125,14 @@ async def test_an_oversized_answer_is_refused_without_filling_memory(
     # The service stopped reading at its cap: the upstream could not write the rest (what
     # it wrote past 16 MiB sat in socket buffers, never in this process's memory).
     assert upstream.streamed_mib < 40, f"{upstream.streamed_mib} MiB were read"
+
+
+async def test_an_answer_declared_too_large_is_refused_before_reading(
+    broken: tuple[Upstream, TestClient[Any, Any]],
+) -> None:
+    status, body = await _get(broken[1], "syn5.1")
+    assert status == 502
+    assert body["msg"] == "Synapse sent an answer larger than 16777216 bytes"
 
 
 @pytest.mark.parametrize(
