@@ -9,7 +9,6 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import aiohttp
 import orjson
@@ -23,48 +22,28 @@ from adapter.logs import get_logger
 from adapter.metrics import Metrics
 from adapter.synapse import errors
 from adapter.synapse.budget import MetadataBudget
+from adapter.synapse.endpoints import (
+    BATCH,
+    BATCH_LIMIT,
+    BUNDLE2,
+    BUNDLE_REQUEST,
+    FILE_HANDLE,
+    FILE_HANDLE_URL,
+    FILE_URL,
+    WHO_AM_I,
+    Endpoint,
+)
 from adapter.synapse.limits import CallerLimiter
 from adapter.synapse.models import (
-    ARCHIVED,
     Answer,
-    BatchItem,
     BatchResult,
     EntityBundle,
-    ErrorResponse,
     FileHandle,
     M,
 )
 from adapter.synapse.retry import Retrier, Retryable, RetryPolicy, retry_after_s
 
 log = get_logger(__name__)
-
-
-class Endpoint(NamedTuple):
-    """A Synapse endpoint: its method, its path template, and its name in metrics and logs
-    (the template, so labels stay few)."""
-
-    method: str
-    template: str
-    name: str
-
-
-def _endpoint(method: str, template: str) -> Endpoint:
-    return Endpoint(method, template, f"{method} {template}")
-
-
-BUNDLE2 = _endpoint("POST", "/repo/v1/entity/{id}/version/{version}/bundle2")
-FILE_HANDLE = _endpoint("GET", "/file/v1/fileHandle/{id}")
-FILE_HANDLE_URL = _endpoint("GET", "/file/v1/fileHandle/{id}/url")
-FILE_URL = _endpoint("GET", "/file/v1/file/{id}")
-BATCH = _endpoint("POST", "/file/v1/fileHandle/batch")
-WHO_AM_I = "/repo/v1/userProfile"
-
-# The restriction information says whether an unmet access requirement is what withholds the
-# file handles (docs/behaviour.md §4).
-_BUNDLE_REQUEST = orjson.dumps(
-    {"includeEntity": True, "includeFileHandles": True, "includeRestrictionInformation": True}
-)
-BATCH_LIMIT = 100  # Synapse refuses more than 100 items in one fileHandle/batch call
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +94,7 @@ class SynapseClient:
 
         `for_caller`: `caller` is the metadata credential, reading on that caller's behalf."""
         path = BUNDLE2.template.format(id=target.synapse_id, version=target.version)
-        call = _Call(BUNDLE2, path, caller, _BUNDLE_REQUEST, for_caller=for_caller)
+        call = _Call(BUNDLE2, path, caller, BUNDLE_REQUEST, for_caller=for_caller)
         return await self._json(EntityBundle, call)
 
     async def file_handle(self, caller: Caller, handle_id: int) -> Answer[FileHandle]:
@@ -173,7 +152,8 @@ class SynapseClient:
         if len(items) != len(chunk):
             return [BadGateway("Synapse answered a batch with the wrong length")] * len(chunk)
         return [
-            _signed(item, access.file_handle) for item, access in zip(items, chunk, strict=True)
+            errors.batch_outcome(item, access.file_handle)
+            for item, access in zip(items, chunk, strict=True)
         ]
 
     async def reachable(self, timeout_s: float) -> bool:
@@ -277,7 +257,7 @@ class SynapseClient:
             self._metrics.throttled.labels(endpoint).inc()
         if status == 401 and budget is not None and delegated:
             budget.credential_rejected()
-        error = errors.from_status(status, _reason(body))
+        error = errors.from_status(status, errors.reason(body))
         # Never retry the shared credential into Synapse's throttle: that spends it for all.
         if status in errors.RETRYABLE_STATUSES and not (status == 429 and delegated):
             if isinstance(error, ServiceUnavailable) and retry_after is not None:
@@ -302,24 +282,3 @@ async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes:
             raise errors.too_large(cap)
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _signed(item: BatchItem, handle: int) -> str | AdapterError:
-    """One fileHandle/batch item: its URL, or the error that stands for its failure."""
-    if item.fileHandleId != str(handle):
-        return BadGateway("Synapse answered a batch out of order")
-    if item.failureCode is not None:
-        return errors.from_batch_failure(item.failureCode, handle)
-    if item.fileHandle is not None and item.fileHandle.status == ARCHIVED:
-        return errors.archived(handle)
-    if item.preSignedURL is None:
-        return BadGateway("Synapse answered a batch item without a URL")
-    return item.preSignedURL
-
-
-def _reason(body: bytes) -> str | None:
-    """Synapse's `reason` from an error body, or None when the body is not one."""
-    try:
-        return ErrorResponse.model_validate_json(body).reason
-    except ValidationError:
-        return None

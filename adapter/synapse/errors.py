@@ -16,6 +16,7 @@ from adapter.errors import (
     ServiceUnavailable,
     Unauthorized,
 )
+from adapter.synapse.models import ARCHIVED, BatchItem, ErrorResponse
 
 # Synapse's own words reach the caller unchanged for these statuses.
 _PASSED_THROUGH: dict[int, type[AdapterError]] = {
@@ -82,3 +83,24 @@ def unreachable() -> ServiceUnavailable:
     return ServiceUnavailable(
         "Synapse is unreachable: try again later", retry_after_s=UNREACHABLE_RETRY_AFTER_S
     )
+
+
+def batch_outcome(item: BatchItem, handle: int) -> str | AdapterError:
+    """One fileHandle/batch item: its URL, or the error that stands for its failure."""
+    if item.fileHandleId != str(handle):
+        return BadGateway("Synapse answered a batch out of order")
+    if item.failureCode is not None:
+        return from_batch_failure(item.failureCode, handle)
+    if item.fileHandle is not None and item.fileHandle.status == ARCHIVED:
+        return archived(handle)
+    if item.preSignedURL is None:
+        return BadGateway("Synapse answered a batch item without a URL")
+    return item.preSignedURL
+
+
+def reason(body: bytes) -> str | None:
+    """Synapse's `reason` from an error body, or None when the body is not one."""
+    try:
+        return ErrorResponse.model_validate_json(body).reason
+    except ValidationError:
+        return None
