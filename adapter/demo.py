@@ -17,6 +17,7 @@ from adapter import DRS_BASE as DRS
 from adapter.app import create_app
 from adapter.emulator import EmulatorConfig, create_emulator_app, emulator_manifest
 from adapter.logs import configure_logging
+from adapter.server import deployed_runner
 from adapter.settings import Settings
 
 METADATA_USER = "service"
@@ -77,8 +78,7 @@ def _write_manifest(path: Path, manifest: dict[str, Any]) -> None:
     path.write_text(json.dumps(manifest, indent=2))
 
 
-async def _serve(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2)
+async def _serve(runner: web.AppRunner, host: str, port: int) -> tuple[web.AppRunner, int]:
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     bound: int = runner.addresses[0][1]
@@ -87,7 +87,9 @@ async def _serve(app: web.Application, host: str, port: int) -> tuple[web.AppRun
 
 async def run_demo(settings: Settings, manifest_path: Path) -> None:
     emulator = create_emulator_app(EmulatorConfig())
-    emulator_runner, emulator_port = await _serve(emulator, "127.0.0.1", 0)
+    emulator_runner, emulator_port = await _serve(
+        web.AppRunner(emulator, access_log=None, shutdown_timeout=2), "127.0.0.1", 0
+    )
     synapse_url = f"http://127.0.0.1:{emulator_port}"
     manifest = emulator_manifest(emulator, synapse_url)
     metadata_token = SecretStr(manifest["users"][METADATA_USER]["token"])
@@ -96,7 +98,10 @@ async def run_demo(settings: Settings, manifest_path: Path) -> None:
             update={"synapse_url": synapse_url, "synapse_metadata_token": metadata_token}
         )
     )
-    service_runner, service_port = await _serve(service, "127.0.0.1", settings.port)
+    # The service as `python -m adapter` serves it.
+    service_runner, service_port = await _serve(
+        deployed_runner(service, shutdown_timeout_s=2), "127.0.0.1", settings.port
+    )
     await asyncio.to_thread(_write_manifest, manifest_path, manifest)
     sys.stdout.write(guide(f"http://127.0.0.1:{service_port}", manifest, manifest_path))
     sys.stdout.flush()

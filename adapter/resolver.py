@@ -181,12 +181,9 @@ class Resolver:
         self, caller: Caller, object_id: ObjectId, host: str, *, expand: bool = False
     ) -> Rendered:
         """The DrsObject as JSON bytes with its ETag, rendered once per cached answer."""
-        source: EntityBundle | FileHandle
-        if isinstance(object_id, FileHandleRef):
-            source = await self._file_handle(caller, object_id)
-        else:
-            source = await self._bundle(caller, object_id)
-            _refuse_expand(source, expand)
+        source = await self._source(caller, object_id)
+        if isinstance(source, EntityBundle):
+            _refuse_expand(source, expand)  # before a kept rendering could answer instead
         kept = self.renderings.get(source, host) if self.renderings is not None else None
         if kept is not None:
             return kept
@@ -198,12 +195,14 @@ class Resolver:
     async def drs_object(
         self, caller: Caller, object_id: ObjectId, host: str, *, expand: bool = False
     ) -> DrsObject:
-        source: EntityBundle | FileHandle
-        if isinstance(object_id, FileHandleRef):
-            source = await self._file_handle(caller, object_id)
-        else:
-            source = await self._bundle(caller, object_id)
+        source = await self._source(caller, object_id)
         return await self._translate(caller, object_id, source, host, expand)
+
+    async def _source(self, caller: Caller, object_id: ObjectId) -> EntityBundle | FileHandle:
+        """The Synapse answer an object is made from, read (through the cache) as `caller`."""
+        if isinstance(object_id, FileHandleRef):
+            return await self._file_handle(caller, object_id)
+        return await self._bundle(caller, object_id)
 
     async def _translate(
         self,

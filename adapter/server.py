@@ -90,16 +90,22 @@ class DrsAppRunner(web.AppRunner):
         return server
 
 
-async def serve(app: web.Application, sock: socket.socket, *, shutdown_timeout_s: float) -> None:
-    """Serve `app` on a listening socket until SIGINT or SIGTERM, then stop gracefully:
-    in-flight requests get `shutdown_timeout_s` to finish."""
-    runner = DrsAppRunner(
+def deployed_runner(app: web.Application, shutdown_timeout_s: float) -> DrsAppRunner:
+    """The runner the service is served with: JSON answers to HTTP-level faults and the
+    access log (the demo and the tests that need the deployed service use it too)."""
+    return DrsAppRunner(
         app,
         handle_signals=False,
         access_log_class=AccessLogger,
         access_log=logging.getLogger(ACCESS_LOGGER),
         shutdown_timeout=shutdown_timeout_s,
     )
+
+
+async def serve(app: web.Application, sock: socket.socket, *, shutdown_timeout_s: float) -> None:
+    """Serve `app` on a listening socket until SIGINT or SIGTERM, then stop gracefully:
+    in-flight requests get `shutdown_timeout_s` to finish."""
+    runner = deployed_runner(app, shutdown_timeout_s)
     await runner.setup()
     try:
         await web.SockSite(runner, sock).start()

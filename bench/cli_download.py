@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession
 
 from bench import procs
 
@@ -46,40 +46,6 @@ ROUNDS = 7
 TARGET = 0.9
 BATCH = "POST /file/v1/fileHandle/batch"
 BUNDLE = "POST /repo/v1/entity/{id}/version/{version}/bundle2"
-
-
-def serve_emulator(port: int, manifest: Path, large_mib: int, files: int) -> None:
-    """The emulator with one large file and `files` small ones (run as a child process)."""
-    from adapter.emulator import EmulatorConfig, create_emulator_app, emulator_manifest
-
-    async def serve() -> None:
-        config = EmulatorConfig(seed="empty", files=files, large_file_mib=large_mib, throttle=False)
-        app = create_emulator_app(config)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        partial = manifest.with_suffix(".partial")
-        partial.write_text(json.dumps(emulator_manifest(app, f"http://127.0.0.1:{port}")))
-        os.replace(partial, manifest)
-        await asyncio.Event().wait()
-
-    asyncio.run(serve())
-
-
-def start_emulator(
-    workdir: Path, large_mib: int, pinning: procs.Pinning | None
-) -> tuple[procs.Child, dict[str, Any]]:
-    port = procs.free_port()
-    manifest = workdir / "manifest.json"
-    child = procs.start(
-        ["-m", "bench.cli_download", "--serve-emulator", str(port), str(manifest),
-         "--mib", str(large_mib)],
-        port, cpus=pinning,
-    )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while not manifest.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return child, json.loads(manifest.read_text())
 
 
 @dataclass(frozen=True)
@@ -278,7 +244,6 @@ def say_large(large: dict[str, Any]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.cli_download", description=__doc__)
-    parser.add_argument("--serve-emulator", nargs=2, metavar=("PORT", "MANIFEST"))
     parser.add_argument("--mib", type=int, default=LARGE_MIB, help="the large file's size")
     parser.add_argument(
         "--rounds", type=int, default=ROUNDS, help=f"alternating rounds ({ROUNDS}, at least 3)"
@@ -286,10 +251,6 @@ def main() -> None:
     parser.add_argument("--no-small", action="store_true", help="skip the 1,000 small files")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
     args = parser.parse_args()
-    if args.serve_emulator:
-        port, listing = int(args.serve_emulator[0]), Path(args.serve_emulator[1])
-        serve_emulator(port, listing, args.mib, SMALL_FILES)
-        return
     if args.rounds < 3:
         parser.error("--rounds: at least 3, for a median that one noisy round cannot move")
     curl = shutil.which("curl")
@@ -304,7 +265,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp:
         workdir = Path(tmp)
         client = Client(pin, workdir)
-        emulator, manifest = start_emulator(workdir, args.mib, pinning)
+        emulator, manifest = procs.start_emulator(
+            workdir,
+            *("--seed", "empty", "--files", str(SMALL_FILES), "--large-file-mib", str(args.mib)),
+            cpus=pinning,
+        )
         service = procs.start_service(emulator.url, cpus=pinning)
         try:
             token = manifest["users"]["alice"]["token"]

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from adapter.access import AccessLogger
 from adapter.app import create_app
 from adapter.keys import METRICS
-from adapter.logs import ACCESS_LOGGER
 from adapter.metrics_server import create_metrics_app
-from adapter.server import DrsAppRunner
+from adapter.server import deployed_runner
 from adapter.settings import Settings
 from tests.emulator_handle import EmulatorHandle
 
@@ -105,12 +102,7 @@ async def deployed_factory(emulator: EmulatorHandle) -> AsyncIterator[DeployedFa
     async def start(**overrides: Any) -> Deployed:
         settings = Settings(synapse_url=emulator.url, **overrides)
         app = create_app(settings)
-        runner = DrsAppRunner(
-            app,
-            access_log_class=AccessLogger,
-            access_log=logging.getLogger(ACCESS_LOGGER),
-            shutdown_timeout=1,
-        )
+        runner = deployed_runner(app, shutdown_timeout_s=1)
         await runner.setup()
         runners.append(runner)
         await web.TCPSite(runner, "127.0.0.1", 0).start()
