@@ -30,7 +30,6 @@ from adapter.models import (
     ServiceInfo,
     ServiceType,
 )
-from adapter.rendering import Renderings
 from adapter.resolver import Resolver
 from adapter.routes import add_routes
 from adapter.settings import Settings
@@ -135,11 +134,7 @@ async def _resolver(app: web.Application) -> None:
         ),
         metadata_budget=budget,
     )
-    # Rendered bodies are kept beside an in-process cache only: Redis answers are new objects
-    # on every read, so there would be nothing to find again.
-    shared = app[CACHE].store.shared
-    renderings = None if shared else Renderings(settings.cache_max_entries)
-    app[RESOLVER] = Resolver(client, app[CACHE], metadata=metadata, renderings=renderings)
+    app[RESOLVER] = Resolver(client, app[CACHE], metadata=metadata)
 
 
 async def _close_budget(app: web.Application) -> None:

@@ -7,7 +7,7 @@ import re
 import sys
 import time
 from collections.abc import MutableMapping
-from typing import Any, Literal, TextIO
+from typing import Any, BinaryIO, Literal, TextIO
 
 import orjson
 import structlog
@@ -107,6 +107,16 @@ def _suspect(line: bytes) -> bool:
 
 ACCESS_LOGGER = "adapter.access"
 
+# Where the JSON set-up writes structlog's lines (bytes), for the access log to write its own
+# beside them (adapter/access.py); None with the console set-up.
+_json_out: BinaryIO | None = None
+
+
+def json_stream() -> BinaryIO | None:
+    """The byte stream JSON lines go to, or None when lines are rendered for a console."""
+    return _json_out
+
+
 # One clock for every line: structlog's and the access log's (adapter/access.py).
 TIMESTAMP = _UtcTimestamp()
 
@@ -144,6 +154,7 @@ def configure_logging(
     structlog's as bytes to `stream.buffer`, the standard library's as text to `stream`.
     Both flush every line, so the two never interleave within a line or reorder.
     """
+    global _json_out  # the one set-up of the process's logging
     out = stream if stream is not None else sys.stdout
     shared: list[structlog.types.Processor] = [
         _add_request_id,
@@ -158,10 +169,12 @@ def configure_logging(
         own_tail: list[structlog.types.Processor] = [_render_json_redacted]
         foreign_tail: list[structlog.types.Processor] = [_redact, _render_json]
         factory: Any = structlog.BytesLoggerFactory(out.buffer)
+        _json_out = out.buffer
     else:
         console = structlog.dev.ConsoleRenderer(colors=False)
         own_tail = foreign_tail = [_redact, console]
         factory = structlog.WriteLoggerFactory(out)
+        _json_out = None
     structlog.configure(
         processors=[*shared, _logger_name, _summarise_exception, *own_tail],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),

@@ -38,31 +38,29 @@ def error_response(status: int, msg: str, headers: dict[str, str] | None = None)
     return Error(msg=msg, status_code=status).to_response(status, headers)
 
 
-async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The handler's answer, or its failure as a DRS `Error` answer."""
-    try:
-        return await handler(request)
-    except AdapterError as exc:
+def _failure(request: web.Request, exc: Exception) -> web.StreamResponse:
+    """A handler's failure as a DRS `Error` answer (a redirect is raised on). Called while
+    the failure is being handled, so `log.exception` sees it."""
+    if isinstance(exc, AdapterError):
         return error_response(exc.status, exc.msg, exc.headers())
-    except web.HTTPException as exc:
+    if isinstance(exc, web.HTTPException):
         # aiohttp's own answers (no route, wrong method, body too large) also become JSON.
         if exc.status < 400:
-            raise
+            raise exc
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         msg = _HTTP_MESSAGES.get(exc.status)
         if exc.status == 405:
             msg = f"Method {request.method} is not allowed on this path"
         return error_response(exc.status, msg or exc.reason, headers)
-    except ConnectionResetError:
+    if isinstance(exc, ConnectionResetError):
         # The client went away (mid-body, say): its abort, not our failure. The answer is
         # never delivered; 499 ("client closed request", as nginx counts it) is what the
         # metrics and the access log record.
         log.info("client_aborted", method=request.method)
         return error_response(CLIENT_CLOSED, "The client closed the connection")
-    except Exception:
-        # Never a stack trace in the answer; the log line carries the type and message only.
-        log.exception("unhandled_error", method=request.method)
-        return error_response(500, "Internal server error")
+    # Never a stack trace in the answer; the log line carries the type and message only.
+    log.exception("unhandled_error", method=request.method)
+    return error_response(500, "Internal server error")
 
 
 CLIENT_CLOSED = 499
@@ -93,7 +91,10 @@ def service_middleware(metrics: Metrics, budget_s: float, cors: Cors) -> Middlew
         started = time.perf_counter()
         status = 500
         try:
-            response = cors.preflight(request) or await _answer(request, handler)
+            try:
+                response = cors.preflight(request) or await handler(request)
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a DRS Error answer
+                response = _failure(request, exc)
             cors.mark(request, response)
             status = response.status
             response.headers[REQUEST_ID_HEADER] = rid

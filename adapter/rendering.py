@@ -1,13 +1,12 @@
 """A DrsObject as sent: its JSON bytes and their strong ETag, rendered once per cached answer.
 
 Every id the service answers for is immutable (`syn<id>.<version>`, `fh<id>`), so the bytes
-of a DrsObject change only when Synapse's answer behind it does. `Renderings` keeps the bytes
-rendered from one cached Synapse answer (per host, which `self_uri` names) for as long as the
-cache hands out that same answer object: a cached read then neither builds nor serialises
-anything (15 us -> 9 us for the handler in process; see docs/benchmarks.md for the service
-under wrk). The answer is still read from the cache on every request, under the caller's own
-key, so access is established exactly as for a first read; a new answer from Synapse is a new
-object, and its first request renders it again.
+of a DrsObject change only when Synapse's answer behind it does. The in-process cache entry
+holding that answer keeps the bytes rendered from it (per host, which `self_uri` names;
+adapter/cache.py `Entry.keep`) for as long as the entry lives: a cached read then neither
+builds nor serialises anything. The entry is still read on every request, under the caller's
+own key, so access is established exactly as for a first read; a new answer from Synapse is
+a new entry, and its first request renders it again.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import hashlib
 from dataclasses import dataclass
 
 import orjson
-from cachetools import LRUCache
 
 from adapter.models import DrsObject
 
@@ -44,19 +42,3 @@ class Rendered:
         if tags == "*":
             return True
         return any(tag.strip().removeprefix("W/") == self.etag for tag in tags.split(","))
-
-
-class Renderings:
-    """Rendered bodies, keyed by the cached answer object they were made from and the host."""
-
-    def __init__(self, size: int) -> None:
-        # The answer object is kept with its rendering, so its id cannot be reused meanwhile.
-        self._kept: LRUCache[tuple[int, str], tuple[object, Rendered]] = LRUCache(maxsize=size)
-
-    def get(self, source: object, host: str) -> Rendered | None:
-        kept = self._kept.get((id(source), host))
-        return kept[1] if kept is not None and kept[0] is source else None
-
-    def keep(self, source: object, host: str, rendered: Rendered) -> None:
-        if len(rendered.body) <= MAX_KEPT_BYTES:
-            self._kept[(id(source), host)] = (source, rendered)

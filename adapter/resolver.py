@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from adapter.cache import ReadCache
+from adapter.cache import Entry, ReadCache
 from adapter.caller import Caller
 from adapter.errors import AdapterError, BadRequest, Forbidden, NotFound, Unauthorized
 from adapter.ids import (
@@ -19,7 +19,7 @@ from adapter.ids import (
     ObjectId,
 )
 from adapter.models import AccessMethod, AccessURL, ContentsObject, DrsObject
-from adapter.rendering import Rendered, Renderings
+from adapter.rendering import Rendered
 from adapter.synapse import errors
 from adapter.synapse.client import SynapseClient
 from adapter.synapse.models import (
@@ -174,35 +174,45 @@ class Resolver:
     # The operator's credential for size and md5 of files a caller may read but not download.
     metadata: Caller | None = field(default=None, repr=False)
 
-    # Rendered bodies of cached answers (adapter/rendering.py); in process only.
-    renderings: Renderings | None = field(default=None, repr=False)
-
     async def rendered_object(
         self, caller: Caller, object_id: ObjectId, host: str, *, expand: bool = False
     ) -> Rendered:
-        """The DrsObject as JSON bytes with its ETag, rendered once per cached answer."""
-        source = await self._source(caller, object_id)
+        """The DrsObject as JSON bytes with its ETag, rendered once per cached answer and host
+        (kept with the cache entry). A read the in-process cache answers awaits nothing."""
+        key = self._key(caller, object_id)
+        entry = self.cache.hit(key) or await self._entry(key, caller, object_id)
+        source = entry.get()
         if isinstance(source, EntityBundle):
             _refuse_expand(source, expand)  # before a kept rendering could answer instead
-        kept = self.renderings.get(source, host) if self.renderings is not None else None
-        if kept is not None:
-            return kept
-        rendered = Rendered.of(await self._translate(caller, object_id, source, host, expand))
-        if self.renderings is not None:
-            self.renderings.keep(source, host, rendered)
+        rendered = entry.rendering(host)
+        if rendered is None:
+            rendered = Rendered.of(await self._translate(caller, object_id, source, host, expand))
+            entry.keep(host, rendered)
         return rendered
 
     async def drs_object(
         self, caller: Caller, object_id: ObjectId, host: str, *, expand: bool = False
     ) -> DrsObject:
-        source = await self._source(caller, object_id)
-        return await self._translate(caller, object_id, source, host, expand)
+        key = self._key(caller, object_id)
+        entry = self.cache.hit(key) or await self._entry(key, caller, object_id)
+        return await self._translate(caller, object_id, entry.get(), host, expand)
 
-    async def _source(self, caller: Caller, object_id: ObjectId) -> EntityBundle | FileHandle:
-        """The Synapse answer an object is made from, read (through the cache) as `caller`."""
+    def _key(self, caller: Caller, object_id: ObjectId) -> str:
+        kind = "handle" if isinstance(object_id, FileHandleRef) else "bundle"
+        return self.cache.key(kind, caller, str(object_id))
+
+    async def _entry(
+        self, key: str, caller: Caller, object_id: ObjectId
+    ) -> Entry[EntityBundle] | Entry[FileHandle]:
+        """The cache entry of the Synapse answer an object is made from, read as `caller`."""
         if isinstance(object_id, FileHandleRef):
-            return await self._file_handle(caller, object_id)
-        return await self._bundle(caller, object_id)
+            handle = object_id.handle
+            return await self.cache.entry(
+                key, FileHandle, lambda: self.client.file_handle(caller, handle)
+            )
+        return await self.cache.entry(
+            key, EntityBundle, lambda: self.client.entity_bundle(caller, object_id)
+        )
 
     async def _translate(
         self,
@@ -255,12 +265,6 @@ class Resolver:
 
     async def cache_reachable(self) -> bool:
         return await self.cache.ping()
-
-    async def _bundle(self, caller: Caller, object_id: EntityVersion) -> EntityBundle:
-        key = self.cache.key("bundle", caller, str(object_id))
-        return await self.cache.get_or_fetch(
-            key, EntityBundle, lambda: self.client.entity_bundle(caller, object_id)
-        )
 
     async def _file_handle(self, caller: Caller, object_id: FileHandleRef) -> FileHandle:
         key = self.cache.key("handle", caller, str(object_id))

@@ -9,7 +9,7 @@ from pathlib import Path
 from aiohttp import hdrs, web
 
 from adapter import DRS_BASE
-from adapter.auth import request_caller
+from adapter.auth import bearer_token, request_caller
 from adapter.bodies import BulkAccessBody, BulkObjectsBody, ObjectBody, RequestBody, read_body
 from adapter.bulk import (
     Outcome,
@@ -21,7 +21,7 @@ from adapter.bulk import (
 )
 from adapter.errors import BadRequest, ServiceUnavailable
 from adapter.ids import ObjectId, access_id_for, parse_object_id
-from adapter.keys import CACHE_CONTROL, RESOLVER, SERVICE_INFO, SETTINGS
+from adapter.keys import CACHE_CONTROL, CALLER_IDS, RESOLVER, SERVICE_INFO, SETTINGS
 from adapter.models import json_response
 from adapter.settings import Settings
 
@@ -48,10 +48,10 @@ _HOST = re.compile(rf"(?:{_LABEL}(?:\.{_LABEL})*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]
 MSG_BAD_HOST = "Invalid Host header: expected host[:port]"
 
 
-def public_host(request: web.Request) -> str:
+def public_host(request: web.Request, settings: Settings) -> str:
     """The host in self_uri and drs_uri: the configured one, else the request's Host, which
     must be a plain host[:port] (400 otherwise: it is written into the answer)."""
-    configured = request.app[SETTINGS].drs_hostname
+    configured = settings.drs_hostname
     if configured:
         return configured
     host = request.host
@@ -89,19 +89,33 @@ _parsed = functools.lru_cache(maxsize=4096)(parse_object_id)
 async def _object(request: web.Request, expand: bool) -> web.Response:
     """A DrsObject, with a strong ETag and `Cache-Control: private, max-age=<cache TTL>`:
     every id is immutable. `If-None-Match` is answered 304 only after the caller's access was
-    established for the object (from the cache or Synapse), exactly as a 200 would be."""
-    object_id = _object_id(request)
-    rendered = await request.app[RESOLVER].rendered_object(
-        request_caller(request), object_id, public_host(request), expand=expand
+    established for the object (from the cache or Synapse), exactly as a 200 would be.
+
+    The most frequent request of all: the app's state is read once, and a read the
+    in-process cache answers awaits nothing below this coroutine."""
+    app = request.app
+    settings = app[SETTINGS]
+    object_id = _parsed(request.match_info["object_id"], settings.max_id_length)
+    caller = app[CALLER_IDS].caller(bearer_token(request))
+    rendered = await app[RESOLVER].rendered_object(
+        caller, object_id, public_host(request, settings), expand=expand
     )
-    headers = {"ETag": rendered.etag, "Cache-Control": request.app[CACHE_CONTROL]}
     if rendered.matches(request.headers.get(hdrs.IF_NONE_MATCH)):
-        return web.Response(status=304, headers=headers)
-    return web.Response(body=rendered.body, content_type="application/json", headers=headers)
+        return web.Response(
+            status=304, headers={"ETag": rendered.etag, "Cache-Control": app[CACHE_CONTROL]}
+        )
+    headers = {
+        "Content-Type": "application/json",
+        "ETag": rendered.etag,
+        "Cache-Control": app[CACHE_CONTROL],
+    }
+    return web.Response(body=rendered.body, headers=headers)
 
 
 async def get_object(request: web.Request) -> web.Response:
-    return await _object(request, parse_expand(request.query.get("expand")))
+    # No query string (the usual request): no query to parse.
+    expand = parse_expand(request.query.get("expand")) if request.query_string else False
+    return await _object(request, expand)
 
 
 async def post_object(request: web.Request) -> web.Response:
@@ -159,7 +173,7 @@ async def post_bulk_objects(request: web.Request) -> web.Response:
         request.app[RESOLVER],
         request_caller(request),
         body.bulk_object_ids,
-        public_host(request),
+        public_host(request, settings),
         settings.max_id_length,
     )
     return json_response(answer)
