@@ -239,30 +239,48 @@ def make_store(
     return Store(backend, JsonCodec(), shared=True)
 
 
+class _LeaderGone(Exception):
+    """The caller making a shared call was cancelled: its call went with it."""
+
+
 class SingleFlight:
     """Concurrent identical reads share one upstream call (per key, which names the caller).
 
-    The call runs in a task of its own that every caller waits for, shielded: a caller giving
-    up (or timing out) disturbs neither the call nor the others waiting for it.
+    The first caller makes the call itself, in its own task; callers arriving meanwhile wait,
+    shielded, for its outcome, so one of them giving up disturbs nobody. An uncontended read
+    (nearly every one) so costs no task and no turn of the event loop: running the call in a
+    task of its own, as this class once did, added 0.1 ms to every uncached read under wrk
+    (the service added 0.36-0.37 ms to Synapse's latency without it, 0.46-0.50 ms with it,
+    same rounds). If the first caller is cancelled (at shutdown: aiohttp does not cancel a
+    handler whose client left), its call is abandoned and the waiters start another.
     """
 
     def __init__(self) -> None:
-        self._inflight: dict[str, asyncio.Task[Any]] = {}
+        self._inflight: dict[str, asyncio.Future[Any]] = {}
 
     async def do(self, key: str, fetch: Callable[[], Awaitable[T]]) -> T:
-        flight = self._inflight.get(key)
-        if flight is None:
-            flight = asyncio.ensure_future(fetch())
-            self._inflight[key] = flight
-            flight.add_done_callback(lambda done: self._landed(key, done))
-        result: T = await asyncio.shield(flight)
-        return result
-
-    def _landed(self, key: str, flight: asyncio.Task[Any]) -> None:
-        if self._inflight.get(key) is flight:
+        while (shared := self._inflight.get(key)) is not None:
+            try:
+                result: T = await asyncio.shield(shared)
+            except _LeaderGone:
+                continue  # ask again: the first to do so makes the call
+            return result
+        outcome = self._inflight[key] = asyncio.get_running_loop().create_future()
+        try:
+            value = await fetch()
+        except asyncio.CancelledError:
+            outcome.set_exception(_LeaderGone())
+            raise
+        except Exception as exc:
+            outcome.set_exception(exc)
+            raise
+        else:
+            outcome.set_result(value)
+            return value
+        finally:
             del self._inflight[key]
-        if not flight.cancelled():
-            flight.exception()  # retrieved here, so an error nobody waited for is not "lost"
+            if outcome.done() and not outcome.cancelled():
+                outcome.exception()  # retrieved here: an error nobody waited for is not "lost"
 
 
 class ReadCache:

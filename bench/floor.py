@@ -57,7 +57,10 @@ async def forward(request: web.Request) -> web.Response:
 
 
 async def _session(app: web.Application) -> AsyncIterator[None]:
-    app[SESSION] = aiohttp.ClientSession()
+    # No cookie jar, as the service has none: a proxy forwarding many callers' tokens must not
+    # hand one caller's Synapse session cookie to the next (and Synapse then sets a new one on
+    # every answer, for the proxy as for the service).
+    app[SESSION] = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
     yield
     await app[SESSION].close()
 

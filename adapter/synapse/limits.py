@@ -21,15 +21,24 @@ class CallerLimiter:
         self._slots: dict[str, tuple[asyncio.Semaphore, int]] = {}
 
     @asynccontextmanager
-    async def slot(self, caller_key: str) -> AsyncIterator[None]:
-        """`async with limiter.slot(key):` one of the caller's slots, held for the block."""
+    async def slot(self, caller_key: str, wait_s: float | None = None) -> AsyncIterator[None]:
+        """`async with limiter.slot(key):` one of the caller's slots, held for the block;
+        TimeoutError after `wait_s` (None: no limit) when every slot stays taken. A free
+        slot is taken with no timer at all."""
         semaphore, users = self._slots.get(caller_key, (None, 0))
         if semaphore is None:
             semaphore = asyncio.Semaphore(self._per_caller)
         self._slots[caller_key] = (semaphore, users + 1)
         try:
-            async with semaphore:
+            if semaphore.locked():
+                async with asyncio.timeout(wait_s):
+                    await semaphore.acquire()
+            else:
+                await semaphore.acquire()
+            try:
                 yield
+            finally:
+                semaphore.release()
         finally:
             semaphore, users = self._slots[caller_key]
             if users == 1:

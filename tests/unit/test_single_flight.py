@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 
@@ -74,15 +75,43 @@ async def test_a_waiter_giving_up_leaves_the_call_to_the_others() -> None:
     assert upstream.calls == 1
 
 
-async def test_a_cancelled_first_caller_leaves_the_call_to_the_others() -> None:
+async def test_a_cancelled_first_caller_hands_the_read_to_the_others() -> None:
+    """The first caller makes the call in its own task (no task added to an uncontended
+    read), so its cancellation ends that call: the waiters share one new call instead."""
     flights, upstream = SingleFlight(), Upstream()
     first = asyncio.create_task(flights.do("k", upstream.fetch))
     waiters = [asyncio.create_task(flights.do("k", upstream.fetch)) for _ in range(2)]
     await _started(first, *waiters)
     first.cancel()
     await _started(*waiters)
+    assert upstream.calls == 2  # one waiter asked again and leads the new call
     upstream.release.set()
-    assert await asyncio.gather(*waiters) == ["answer 1", "answer 1"]
+    assert await asyncio.gather(*waiters) == ["answer 2", "answer 2"]
     with pytest.raises(asyncio.CancelledError):
         await first
-    assert upstream.calls == 1  # the call the first caller started served the others
+
+
+async def test_the_call_runs_in_the_first_callers_own_task() -> None:
+    flights = SingleFlight()
+    caller = asyncio.current_task()
+
+    async def where() -> object:
+        return asyncio.current_task()
+
+    assert await flights.do("k", where) is caller
+
+
+async def test_an_error_nobody_waited_for_is_not_left_unretrieved() -> None:
+    flights = SingleFlight()
+    loop = asyncio.get_running_loop()
+    unretrieved: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _loop, context: unretrieved.append(context))
+
+    async def failing() -> str:
+        raise ValueError("upstream broke")
+
+    with pytest.raises(ValueError, match="upstream broke"):
+        await flights.do("k", failing)
+    gc.collect()
+    await asyncio.sleep(0)
+    assert unretrieved == []
