@@ -11,12 +11,19 @@ takes a lock and copies the line to add its newline). The secret check of a rend
 is left out because it can find nothing here: method and route come from closed sets,
 status and duration are numbers, and a request id matches `[A-Za-z0-9._:-]+`; the key
 names are fixed.
+
+The stream is flushed once a turn of the event loop, not once a line (`_flush_soon`): the
+lines of the requests answered in one turn go out in one write. A line so waits at most one
+turn; a line structlog writes flushes the stream at once, ours before it, in order. (Under wrk,
+32 connections, 4 alternating rounds: cached GET / floor 0.535 flushing every line, 0.577
+without that flush.)
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 from aiohttp import web
@@ -35,6 +42,29 @@ def labels(request: BaseRequest) -> tuple[str, str]:
     match_info = request.match_info if isinstance(request, web.Request) else None
     resource = match_info.route.resource if match_info is not None else None
     return method, resource.canonical if resource is not None else "unmatched"
+
+
+_flush_pending: set[int] = set()  # streams with a flush already scheduled, by id
+
+
+def _flush_soon(out: BinaryIO) -> None:
+    """Flush `out` at the next turn of the running loop (at once when there is none), once
+    however many lines this turn writes."""
+    if id(out) in _flush_pending:
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        out.flush()
+        return
+    _flush_pending.add(id(out))
+    loop.call_soon(_flush, out)
+
+
+def _flush(out: BinaryIO) -> None:
+    _flush_pending.discard(id(out))
+    if not out.closed:  # closed meanwhile (at exit): its lines went with its close
+        out.flush()
 
 
 class AccessLogger(AbstractAccessLogger):
@@ -79,4 +109,4 @@ class AccessLogger(AbstractAccessLogger):
         TIMESTAMP(None, "info", event)
         event["logger"] = ACCESS_LOGGER
         out.write(orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE))
-        out.flush()
+        _flush_soon(out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import re
@@ -14,7 +15,7 @@ from aiohttp.http_exceptions import BadHttpMessage
 from pytest_aiohttp import AiohttpServer
 
 from adapter import context
-from adapter.access import AccessLogger
+from adapter.access import AccessLogger, _flush_soon
 from adapter.logs import ACCESS_LOGGER, REDACTED, get_logger, redact_text
 from tests.log_scan import CapturingStream
 
@@ -154,3 +155,41 @@ async def test_the_access_line_is_the_line_structlog_would_write(
     assert fast["request_id"] == "probe-request-7"
     assert fast["logger"] == "adapter.access"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", fast["timestamp"])
+
+
+class _Raw(io.RawIOBase):
+    """What reaches the file descriptor: one entry per write the buffer makes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.writes.append(bytes(data))
+        return len(data)
+
+
+async def test_access_lines_of_one_loop_turn_go_out_in_one_write() -> None:
+    raw = _Raw()
+    out = io.BufferedWriter(raw)
+    for n in range(3):
+        out.write(b'{"line": %d}\n' % n)
+        _flush_soon(out)
+    assert raw.writes == []  # still in the buffer during this turn
+    await asyncio.sleep(0)  # the next turn
+    assert raw.writes == [b'{"line": 0}\n{"line": 1}\n{"line": 2}\n']
+    out.write(b'{"line": 3}\n')
+    _flush_soon(out)  # a new turn schedules a new flush
+    await asyncio.sleep(0)
+    assert raw.writes[-1] == b'{"line": 3}\n'
+
+
+def test_without_a_running_loop_the_line_is_flushed_at_once() -> None:
+    raw = _Raw()
+    out = io.BufferedWriter(raw)
+    out.write(b'{"line": 0}\n')
+    _flush_soon(out)
+    assert raw.writes == [b'{"line": 0}\n']
