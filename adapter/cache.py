@@ -205,7 +205,6 @@ class Store:
 
     backend: Backend
     codec: Codec
-    shared: bool
 
 
 def make_store(
@@ -215,7 +214,7 @@ def make_store(
     `redis://` or, with TLS, `rediss://`, with an optional user and password
     (`rediss://user:password@host:6380/0`) as managed Redis services give them."""
     if not url:
-        return Store(BoundedMemory(max_entries), ObjectCodec(), shared=False)
+        return Store(BoundedMemory(max_entries), ObjectCodec())
     parsed = urllib.parse.urlsplit(url)
     pool: dict[str, Any] = {}
     if parsed.username:
@@ -236,7 +235,7 @@ def make_store(
         serializer=StringSerializer(),  # the codec makes the text; stored as it is
         timeout=timeout_s,
     )
-    return Store(backend, JsonCodec(), shared=True)
+    return Store(backend, JsonCodec())
 
 
 class _LeaderGone(Exception):
@@ -320,10 +319,10 @@ class ReadCache:
         if self._memory is None:
             return None
         stored = self._memory.peek(key)
-        if stored is None:
+        if not isinstance(stored, Entry):
             return None
         self._metrics.cache_hit.inc()
-        return stored if isinstance(stored, Entry) else None
+        return stored
 
     async def entry(
         self, key: str, model: type[M], fetch: Callable[[], Awaitable[tuple[M, bytes]]]
@@ -332,8 +331,9 @@ class ReadCache:
         raises (`Entry.get` raises a cached one).
 
         `fetch` answers the validated value and the JSON it was read from, or raises.
+        Called once `hit` found nothing: in process, the store is not read a second time.
         """
-        stored = await self._get(key)
+        stored = None if self._memory is not None else await self._get(key)
         if stored is not None:
             entry = self._codec.decode(stored, model)
             if entry is None:
