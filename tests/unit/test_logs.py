@@ -6,7 +6,9 @@ import asyncio
 import io
 import json
 import logging
+import os
 import re
+import sys
 from typing import Any
 
 import pytest
@@ -193,3 +195,58 @@ def test_without_a_running_loop_the_line_is_flushed_at_once() -> None:
     out.write(b'{"line": 0}\n')
     _flush_soon(out)
     assert raw.writes == [b'{"line": 0}\n']
+
+
+# Run as a process of its own (the logging set-up is the process's): stdout unbuffered, as
+# PYTHONUNBUFFERED makes it in a container, is a file with no buffer in front of it.
+_UNBUFFERED_STDOUT = """
+import asyncio, logging, os, sys
+from adapter.access import _flush_soon
+from adapter.logs import configure_logging, get_logger, json_stream
+configure_logging("INFO", "json")
+out = json_stream()
+
+async def main():
+    for n in range(3):
+        out.write(b'{"event": "access %d"}\\n' % n)
+        _flush_soon(out)
+    during = os.fstat(1).st_size
+    await asyncio.sleep(0)
+    after = os.fstat(1).st_size
+    out.write(b'{"event": "access 3"}\\n')
+    _flush_soon(out)
+    get_logger("probe").info("structlog line")
+    out.write(b'{"event": "access 4"}\\n')
+    _flush_soon(out)
+    logging.getLogger("library").warning("stdlib line")
+    print(during, after, file=sys.stderr)
+
+asyncio.run(main())
+"""
+
+
+async def test_unbuffered_stdout_still_gets_a_loop_turns_lines_in_one_write(
+    tmp_path: Any,
+) -> None:
+    written = tmp_path / "stdout"
+    with written.open("wb") as stdout:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _UNBUFFERED_STDOUT,
+            stdout=stdout,
+            stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, stderr.decode()
+    during, after = map(int, stderr.split())
+    lines = written.read_bytes().splitlines()
+    assert during == 0  # the turn's lines wait in the buffer...
+    assert after == len(b"".join(line + b"\n" for line in lines[:3]))  # ...and leave together
+    events = [json.loads(line)["event"] for line in lines]
+    # Every line out by the end, in the order written, whichever logger wrote it.
+    assert events == [
+        "access 0", "access 1", "access 2", "access 3", "structlog line", "access 4",
+        "stdlib line",
+    ]  # fmt: skip
