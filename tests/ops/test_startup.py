@@ -115,6 +115,18 @@ async def test_log_level_is_accepted_in_any_case(level: str) -> None:
         assert any(line["event"] == "starting" for line in lines)
 
 
+async def test_start_up_objects_are_left_out_of_garbage_collection() -> None:
+    """Once serving, what start-up made is frozen (gc.freeze): the `serving` line says how
+    many objects no collection walks again."""
+    async with _serving() as (process, _port, _metrics):
+        pass
+    assert process.stdout is not None
+    lines = [json.loads(line) for line in (await process.stdout.read()).decode().splitlines()]
+    serving = [line for line in lines if line["event"] == "serving"]
+    assert len(serving) == 1
+    assert serving[0]["frozen_objects"] > 10_000  # modules, schemas, the app: tens of thousands
+
+
 async def test_each_bad_setting_is_one_line_naming_its_variable_and_exit_2() -> None:
     """Three bad settings: three lines on stderr, each naming the ADAPTER_* variable, what is
     wrong and the value given; exit status 2; nothing on stdout and no traceback."""
