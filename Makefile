@@ -61,7 +61,8 @@ emulator: $(RUNTIME)
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
 
-# Needs wrk (apt-get install -y wrk). BENCH_ARGS: e.g. --quick (check the harness), --rounds 5.
+# Needs wrk (apt-get install -y wrk). BENCH_ARGS: e.g. --quick (check the harness), --rounds 9
+# (seven by default).
 BENCH_ARGS ?=
 bench: venv system-tools
 	$(BIN)/python -m bench $(BENCH_ARGS)
