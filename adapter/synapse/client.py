@@ -186,8 +186,7 @@ class SynapseClient:
 
     async def _fetch(self, call: _Call) -> bytes:
         """One Synapse call, retried within the request's budget; its body, or an AdapterError."""
-        loop = asyncio.get_running_loop()
-        deadline = context.deadline.get() or loop.time() + self._retrier.policy.budget_s
+        deadline = context.deadline.get() or time.monotonic() + self._retrier.policy.budget_s
         return await self._retrier.run(
             call.endpoint.name, lambda remaining: self._attempt(call, remaining), deadline
         )

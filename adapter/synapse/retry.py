@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -66,19 +67,19 @@ class Retrier:
     async def run(
         self, endpoint: str, attempt: Callable[[float], Awaitable[T]], deadline: float
     ) -> T:
-        """`attempt(remaining_s)` until it returns; its last error once retrying must stop."""
-        loop = asyncio.get_running_loop()
+        """`attempt(remaining_s)` until it returns; its last error once retrying must stop.
+        `deadline` is on time.monotonic()'s clock (adapter/context.py)."""
         last_from_synapse: Retryable | None = None
         number = 0
         while True:
             number += 1
             try:
-                return await attempt(deadline - loop.time())
+                return await attempt(deadline - time.monotonic())
             except Retryable as failure:
                 if not failure.budget_cut:
                     last_from_synapse = failure
                 wait = self._wait(number, failure)
-                out_of_time = loop.time() + wait >= deadline
+                out_of_time = time.monotonic() + wait >= deadline
                 unreachable = failure.unreachable and number >= self.policy.unreachable_attempts
                 if out_of_time or unreachable:
                     # An attempt cut short by our own budget says nothing about Synapse: answer
