@@ -200,7 +200,8 @@ HEADER = [
     "edit by hand. Everything runs on loopback on one machine: the Synapse emulator (standing",
     "in for Synapse, its latency a parameter), the service (`python -m adapter`, one process),",
     "the floors (bare aiohttp apps, bench/floor.py) and the load generator, wrk (a C load",
-    "generator, bench/wrk.py and bench/wrk.lua).",
+    "generator, bench/wrk.py and bench/wrk.lua). Where a read's time goes, part by part:",
+    "[performance.md](performance.md).",
     "",
 ]
 
