@@ -277,6 +277,7 @@ def _rounds_tables(results: dict[str, Any], found: dict[str, dict[str, Any]]) ->
             lines.append(f"| {loop} | {number} | {f['rps']} | {c['rps']} | {ratio} |")
         lines.append(f"| {loop} | **median** | {figures['floor_rps']} | "
                      f"{figures['cached_rps']} | **{figures['cached_over_floor']}** |")  # fmt: skip
+    lines += ["", *_steadiness(rows, found, deployed)]
     lines += [
         "",
         "## Uncached reads, every round",
@@ -310,6 +311,25 @@ def _rounds_tables(results: dict[str, Any], found: dict[str, dict[str, Any]]) ->
             lines.append(f"| {latency} ms | {loop} | **median** | | ({med_proxy}) | "
                          f"({med_added}) | **{share}** |")  # fmt: skip
     return [*lines, ""]
+
+
+def _steadiness(
+    rows: list[dict[str, Any]], found: dict[str, dict[str, Any]], deployed: str
+) -> list[str]:
+    """How steady the host was: the floor does the same work every round, so the spread of
+    its rate is the machine's, and a round far from the others says more about the host
+    than about the service."""
+    spans = []
+    for loop in found:
+        rates = [
+            r["rps"] for r in _row(rows, _named("floor (bare aiohttp)", loop, deployed))["rounds"]
+        ]
+        spans.append(f"{loop} {min(rates)} to {max(rates)} req/s (the slowest round at "
+                     f"{round(min(rates) / max(rates), 2)} of the fastest)")  # fmt: skip
+    return [
+        "The floor does the same work in every round, so the spread of its rate is the",
+        f"host's own: {'; '.join(spans)}.",
+    ]
 
 
 def _ab(found: dict[str, dict[str, Any]]) -> list[str]:

@@ -151,6 +151,8 @@ def test_the_doc_says_how_it_was_measured_and_shows_every_round(tmp_path: Path) 
         "| 20 ms | asyncio | 3 | 20.5 | 21.0 (0.5) | 21.2 (0.7) | 1.4 |",
     ):
         assert line in text  # fmt: skip
+    # The floor's spread across rounds: the host's steadiness during the run.
+    assert "asyncio 8000.0 to 12000.0 req/s (the slowest round at 0.67 of the fastest)" in text
     assert "| Cached GET ÷ floor | 0.65 | 0.65 | 1.0 |" in text  # the A/B table, both loops
     assert "| Floor req/s | 10000.0 | 12000.0 | 1.2 |" in text
     for name in report.PLOTS:
