@@ -123,6 +123,21 @@ def test_targets_say_which_are_met() -> None:
     assert _met(results)[UNCACHED_20] is False
 
 
+def test_the_cached_target_is_not_judged_on_a_run_whose_host_was_unsteady() -> None:
+    results = _results()
+    floor = _scenario(results, "floor (bare aiohttp)")
+    floor["rounds"][1]["rps"] = 5000  # the slowest round at 5000 / 12000 of the fastest
+    cached = _scenario(results, "cached GET /objects")
+    cached["rounds"][1]["rps"] = 4000  # that round's ratio 0.8: the median stays 0.65
+    found = report.ratios(results)
+    assert found["asyncio"]["floor_steadiness"] == 0.42
+    assert found["asyncio"]["cached_over_floor"] == 0.65
+    checks = {name: (measured, ok) for name, measured, ok in report.targets(results, found)}
+    measured, ok = checks[CACHED]
+    assert ok is False
+    assert "not judged: the host was unsteady (the floor's slowest round at 0.42" in measured
+
+
 def test_a_ratio_over_failed_requests_meets_no_target() -> None:
     results = _results()
     _scenario(results, "cached GET /objects")["errors"] = 12
