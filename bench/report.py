@@ -67,14 +67,15 @@ def ratios(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
         floor = _row(rows, _named("floor (bare aiohttp)", loop, deployed))
         cached = _row(rows, _named("cached GET /objects", loop, deployed))
         by_round = _per_round(floor, cached, "rps", "ratio")
+        floor_rates = [r["rps"] for r in floor["rounds"]]
         figures: dict[str, Any] = {
             "floor_rps": floor["rps"],
             "cached_rps": cached["rps"],
             "cached_over_floor_rounds": by_round,
             "cached_over_floor": round(statistics.median(by_round), 3),
-            "floor_steadiness": round(
-                min(r["rps"] for r in floor["rounds"]) / max(r["rps"] for r in floor["rounds"]), 2
-            ),
+            # The floor's slowest and fastest rounds: the host's steadiness during the run.
+            "floor_rps_span": (min(floor_rates), max(floor_rates)),
+            "floor_steadiness": round(min(floor_rates) / max(floor_rates), 2),
             "errors": floor["errors"] + cached["errors"],
         }
         for latency in LATENCIES:
@@ -292,7 +293,7 @@ def _rounds_tables(results: dict[str, Any], found: dict[str, dict[str, Any]]) ->
             lines.append(f"| {loop} | {number} | {f['rps']} | {c['rps']} | {ratio} |")
         lines.append(f"| {loop} | **median** | {figures['floor_rps']} | "
                      f"{figures['cached_rps']} | **{figures['cached_over_floor']}** |")  # fmt: skip
-    lines += ["", *_steadiness(rows, found, deployed)]
+    lines += ["", *_steadiness(found)]
     lines += [
         "",
         "## Uncached reads, every round",
@@ -328,19 +329,15 @@ def _rounds_tables(results: dict[str, Any], found: dict[str, dict[str, Any]]) ->
     return [*lines, ""]
 
 
-def _steadiness(
-    rows: list[dict[str, Any]], found: dict[str, dict[str, Any]], deployed: str
-) -> list[str]:
+def _steadiness(found: dict[str, dict[str, Any]]) -> list[str]:
     """How steady the host was: the floor does the same work every round, so the spread of
     its rate is the machine's, and a round far from the others says more about the host
     than about the service."""
     spans = []
-    for loop in found:
-        rates = [
-            r["rps"] for r in _row(rows, _named("floor (bare aiohttp)", loop, deployed))["rounds"]
-        ]
-        spans.append(f"{loop} {min(rates)} to {max(rates)} req/s (the slowest round at "
-                     f"{round(min(rates) / max(rates), 2)} of the fastest)")  # fmt: skip
+    for loop, figures in found.items():
+        slowest, fastest = figures["floor_rps_span"]
+        spans.append(f"{loop} {slowest} to {fastest} req/s (the slowest round at "
+                     f"{figures['floor_steadiness']} of the fastest)")  # fmt: skip
     return [
         "The floor does the same work in every round, so the spread of its rate is the",
         f"host's own: {'; '.join(spans)}.",
