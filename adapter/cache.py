@@ -321,7 +321,7 @@ class ReadCache:
         stored = self._memory.peek(key)
         if not isinstance(stored, Entry):
             return None
-        self._metrics.cache_hit.inc()
+        self._metrics.cache_results["hit"] += 1
         return stored
 
     async def entry(
@@ -339,9 +339,9 @@ class ReadCache:
             if entry is None:
                 self._failed("decode", ValueError("unreadable cache entry"))
             else:
-                self._metrics.cache_hit.inc()
+                self._metrics.cache_results["hit"] += 1
                 return entry
-        self._metrics.cache_miss.inc()
+        self._metrics.cache_results["miss"] += 1
         return await self._flights.do(key, lambda: self._fetch_and_store(key, fetch))
 
     async def get_or_fetch(
@@ -394,7 +394,7 @@ class ReadCache:
             log.info("cache_available")
 
     def _failed(self, operation: str, exc: Exception) -> None:
-        self._metrics.cache_error.inc()
+        self._metrics.cache_results["error"] += 1
         if self.up:
             self.up = False
             self._metrics.cache_up.set(0)

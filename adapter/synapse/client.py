@@ -7,8 +7,10 @@ import asyncio
 import contextlib
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 import orjson
@@ -194,6 +196,20 @@ class SynapseClient:
     async def _read(self, response: aiohttp.ClientResponse) -> bytes:
         return await _read_capped(response, self._max_answer)
 
+    def _admitted(self, call: _Call, total: float) -> AbstractAsyncContextManager[None]:
+        """What a call holds while it runs: one of its caller's slots and, for a delegated
+        call, its admission by the metadata credential's budget (which refuses at once, 429,
+        rather than queue), the two bounded by `total` as a whole."""
+        slot = self.limiter.slot(share_key(call.caller), total)
+        if call.for_caller is None:
+            return slot
+        admission = (
+            self.metadata_budget.spend(call.for_caller)
+            if self.metadata_budget is not None
+            else contextlib.nullcontext()
+        )
+        return _delegated(asyncio.timeout(total), admission, slot)
+
     async def _attempt(self, call: _Call, remaining: float) -> bytes:
         endpoint = call.endpoint.name
         headers = {"Accept": "application/json"}
@@ -206,11 +222,6 @@ class SynapseClient:
             headers["X-Request-ID"] = rid
         delegated = call.for_caller is not None
         budget = self.metadata_budget
-        admitted = (
-            budget.spend(call.for_caller)
-            if budget is not None and call.for_caller is not None
-            else contextlib.nullcontext()
-        )
         # One timer per call: aiohttp's own, set to what is left of the request's budget once
         # the caller's slot is taken (an asyncio.timeout around every call as well cost 5 us,
         # microbench, beside aiohttp's timer). The slot is waited for within the same budget,
@@ -219,11 +230,9 @@ class SynapseClient:
         total = max(remaining, 0.001)
         if session_timeout.total is not None:
             total = min(total, session_timeout.total)
-        bounded = asyncio.timeout(total) if delegated else contextlib.nullcontext()
         started = time.perf_counter()
         try:
-            # The metadata credential's budget refuses at once (429) rather than queue.
-            async with bounded, admitted, self.limiter.slot(share_key(call.caller), total):
+            async with self._admitted(call, total):
                 left = max(total - (time.perf_counter() - started), 0.001)
                 async with self._session.request(
                     call.endpoint.method,
@@ -270,6 +279,16 @@ class SynapseClient:
             raise Retryable(error, retry_after)
         log.info("synapse_error", endpoint=endpoint, status=status)
         raise error
+
+
+@contextlib.asynccontextmanager
+async def _delegated(
+    bound: AbstractAsyncContextManager[Any],
+    admission: AbstractAsyncContextManager[Any],
+    slot: AbstractAsyncContextManager[None],
+) -> AsyncIterator[None]:
+    async with bound, admission, slot:
+        yield
 
 
 async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes:

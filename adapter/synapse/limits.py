@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from types import TracebackType
 
 
 class CallerLimiter:
@@ -20,33 +19,60 @@ class CallerLimiter:
         # caller key -> (its semaphore, how many calls hold or wait for it)
         self._slots: dict[str, tuple[asyncio.Semaphore, int]] = {}
 
-    @asynccontextmanager
-    async def slot(self, caller_key: str, wait_s: float | None = None) -> AsyncIterator[None]:
+    def slot(self, caller_key: str, wait_s: float | None = None) -> _Slot:
         """`async with limiter.slot(key):` one of the caller's slots, held for the block;
         TimeoutError after `wait_s` (None: no limit) when every slot stays taken. A free
         slot is taken with no timer at all."""
+        return _Slot(self, caller_key, wait_s)
+
+    def _join(self, caller_key: str) -> asyncio.Semaphore:
         semaphore, users = self._slots.get(caller_key, (None, 0))
         if semaphore is None:
             semaphore = asyncio.Semaphore(self._per_caller)
         self._slots[caller_key] = (semaphore, users + 1)
-        try:
-            if semaphore.locked():
-                async with asyncio.timeout(wait_s):
-                    await semaphore.acquire()
-            else:
-                await semaphore.acquire()
-            try:
-                yield
-            finally:
-                semaphore.release()
-        finally:
-            semaphore, users = self._slots[caller_key]
-            if users == 1:
-                del self._slots[caller_key]
-            else:
-                self._slots[caller_key] = (semaphore, users - 1)
+        return semaphore
+
+    def _leave(self, caller_key: str) -> None:
+        semaphore, users = self._slots[caller_key]
+        if users == 1:
+            del self._slots[caller_key]
+        else:
+            self._slots[caller_key] = (semaphore, users - 1)
 
     @property
     def callers(self) -> int:
         """How many callers have requests waiting or in flight."""
         return len(self._slots)
+
+
+class _Slot:
+    """One use of a caller's slot: a class, not a generator-based context manager, because
+    every Synapse call takes one (contextlib's machinery cost more than the semaphore)."""
+
+    __slots__ = ("_key", "_limiter", "_semaphore", "_wait_s")
+
+    def __init__(self, limiter: CallerLimiter, caller_key: str, wait_s: float | None) -> None:
+        self._limiter = limiter
+        self._key = caller_key
+        self._wait_s = wait_s
+
+    async def __aenter__(self) -> None:
+        semaphore = self._semaphore = self._limiter._join(self._key)
+        try:
+            if semaphore.locked():
+                async with asyncio.timeout(self._wait_s):
+                    await semaphore.acquire()
+            else:
+                await semaphore.acquire()
+        except BaseException:
+            self._limiter._leave(self._key)
+            raise
+
+    async def __aexit__(
+        self,
+        _type: type[BaseException] | None,
+        _value: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        self._semaphore.release()
+        self._limiter._leave(self._key)
