@@ -78,13 +78,20 @@ class Child:
 
 
 def start(
-    args: list[str], port: int, env: dict[str, str] | None = None, cpus: Pinning | None = None
+    args: list[str],
+    port: int,
+    env: dict[str, str] | None = None,
+    cpus: Pinning | None = None,
+    cwd: Path | None = None,
 ) -> Child:
-    """`python ARGS` (under `taskset -c <server cores>` when pinned), once it accepts on port."""
+    """`python ARGS` (under `taskset -c <server cores>` when pinned), once it accepts on port.
+    `cwd`: where it runs; `python -m` imports from there first (bench/ab.py serves another
+    revision's adapter/ so)."""
     pin = ["taskset", "-c", ",".join(map(str, cpus.servers))] if cpus else []
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
         [*pin, sys.executable, *args],
         env={**os.environ, **(env or {})},
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -129,9 +136,11 @@ def start_service(
     runner: tuple[str, ...] = (),
     loop: str = "asyncio",
     cpus: Pinning | None = None,
+    source: Path | None = None,
     **settings: str,
 ) -> Child:
-    """`python -m adapter` (under `runner`, a profiler's arguments, when given; under `loop`)."""
+    """`python -m adapter` (under `runner`, a profiler's arguments, when given; under `loop`);
+    `source`: a checkout whose adapter/ is served instead of this one's."""
     port = free_port()
     env = {
         "ADAPTER_PORT": str(port),
@@ -142,7 +151,10 @@ def start_service(
         "ADAPTER_LOG_LEVEL": "INFO",
         **{f"ADAPTER_{name.upper()}": value for name, value in settings.items()},
     }
-    return start([*runner, *_under(loop, "adapter")], port, env, cpus)
+    if source is not None:
+        # Its adapter/ first (the working directory of `python -m`), this bench beside it.
+        env["PYTHONPATH"] = os.pathsep.join([str(source), str(Path(__file__).parents[1])])
+    return start([*runner, *_under(loop, "adapter")], port, env, cpus, cwd=source)
 
 
 def start_floor(
