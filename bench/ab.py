@@ -37,10 +37,11 @@ from pathlib import Path
 from typing import Any
 
 from bench import procs, wrk
-from bench.__main__ import DRS, _paths
+from bench.__main__ import DRS, _paths, say
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHED_CONNECTIONS = 16
+FLOOR = "floor"
 
 
 def checkout(rev: str, into: Path) -> Path:
@@ -86,17 +87,19 @@ def at_once(
 
 
 def report(title: str, rounds: list[dict[str, float]], first: str) -> None:
-    print(f"\n{title}: CPU microseconds per request, median of {len(rounds)} rounds")
-    floor = "floor" if "floor" in rounds[0] else None
+    """Each server's median CPU per request and every round; each service's ratio to the
+    floor (when it ran) and to the first revision."""
+    say(f"\n{title}: CPU microseconds per request, median of {len(rounds)} rounds\n")
     for name in rounds[0]:
         cpu = [r[name] for r in rounds]
-        line = f"  {name:<24} {statistics.median(cpu):8.1f}  rounds {[round(c, 1) for c in cpu]}"
-        for against in (floor, first):
-            if against is not None and name not in (against, floor):
+        say(f"  {name:<24} {statistics.median(cpu):8.1f}  rounds {[round(c, 1) for c in cpu]}\n")
+        if name == FLOOR:
+            continue
+        for against in (FLOOR, first):
+            if against in rounds[0] and against != name:
                 ratios = [r[against] / r[name] for r in rounds]
-                line += (f"\n  {'':<24} {against} / this {statistics.median(ratios):.3f}"
-                         f"  rounds {[round(x, 3) for x in ratios]}")  # fmt: skip
-        print(line)
+                say(f"  {'':<24} {against} / this {statistics.median(ratios):.3f}"
+                    f"  rounds {[round(x, 3) for x in ratios]}\n")  # fmt: skip
 
 
 def main() -> None:
@@ -146,7 +149,7 @@ def main() -> None:
                                seconds=_cap_s(args.reads), headers=auth, requests=requests,
                                stop_after=args.reads)  # fmt: skip
 
-            loaded = {"floor": floor, **services}
+            loaded = {FLOOR: floor, **services}
             cached_rounds = [at_once(loaded, cached) for _ in range(args.rounds + 1)][1:]
             uncached_rounds: list[dict[str, float]] = []
             for _ in range(args.rounds + 1):
@@ -157,8 +160,8 @@ def main() -> None:
         finally:
             for child in reversed(children):
                 child.stop()
-    print(f"wrk on CPU {pinning.load_generator if pinning else '-'}, servers on "
-          f"{pinning.servers if pinning else '-'}")  # fmt: skip
+    say(f"wrk on CPU {pinning.load_generator if pinning else '-'}, servers on "
+        f"{pinning.servers if pinning else '-'}\n")  # fmt: skip
     report(f"Cached GET /objects ({CACHED_CONNECTIONS} connections each)", cached_rounds,
            args.revs[0])  # fmt: skip
     report("Uncached GET /objects (one connection each)", uncached_rounds, args.revs[0])
